@@ -1,0 +1,188 @@
+/** The CLI's commands: each maps its flags onto one engine call (and waits for the job it starts). */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ParseArgsConfig } from 'node:util';
+import type { ExportResult, FinetuneResult, ImportResult, JobSnapshot, PretrainResult, EmbedResult } from '../shared/contract';
+import { StudioError } from '../shared/contract';
+import type { Engine } from '../main/engine/engine';
+import type { StudioClient } from '../shared/client';
+import { startHttpServer } from '../main/transports/http-server';
+
+type Values = Record<string, string | boolean | undefined>;
+
+export interface CliContext {
+  engine: Engine;
+  client: StudioClient;
+  values: Values;
+  positionals: string[];
+  waitForJob: (job: JobSnapshot) => Promise<JobSnapshot>;
+}
+
+export interface CliCommand {
+  summary: string;
+  synopsis: string;
+  options?: NonNullable<ParseArgsConfig['options']>;
+  needsProject?: boolean;
+  /** Returns the JSON result, or undefined for commands that keep running (serve). */
+  run(context: CliContext): Promise<object | undefined>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command describes its own result type
+  describe?(output: any): string;
+}
+
+function number(values: Values, flag: string): number | undefined {
+  const raw = values[flag];
+  if (raw === undefined) return undefined;
+  const parsed = Number(raw);
+  if (!Number.isFinite(parsed)) throw new StudioError(`--${flag} must be a number, got "${String(raw)}"`);
+  return parsed;
+}
+
+function required(values: Values, flag: string): string {
+  const value = values[flag];
+  if (typeof value !== 'string' || !value) throw new StudioError(`--${flag} <value> is required`);
+  return value;
+}
+
+async function resultOf<R>(context: CliContext, started: Promise<JobSnapshot>): Promise<R> {
+  const final = await context.waitForJob(await started);
+  return final.result as R;
+}
+
+const str = { type: 'string' } as const;
+
+export const commands: Record<string, CliCommand> = {
+  import: {
+    summary: 'Import every image under a folder (recursively)',
+    synopsis: 'import <folder>',
+    async run(context) {
+      const folder = context.positionals[0];
+      if (!folder) throw new StudioError('import needs a folder: simclr-studio import <folder> --project <dir>');
+      return resultOf<ImportResult>(context, context.client.importFolder({ folder: resolve(folder) }));
+    },
+    describe: (r: ImportResult) =>
+      [`Imported ${r.imported} images (${r.duplicates} duplicates, ${r.failed.length} failed).`, ...r.failed.map((f) => `  ${f.path}: ${f.reason}`)].join('\n'),
+  },
+  pretrain: {
+    summary: 'Pretrain the SimCLR encoder on all images, without labels',
+    synopsis: 'pretrain [--encoder resnet-tiny|resnet-mini] [--epochs N] [--batch N] [--image-size N] [--temperature T] [--lr X] [--time-budget SECONDS] [--resume] [--seed N]',
+    options: {
+      encoder: str,
+      epochs: str,
+      batch: str,
+      'image-size': str,
+      temperature: str,
+      lr: str,
+      'time-budget': str,
+      resume: { type: 'boolean' },
+      seed: str,
+    },
+    async run(context) {
+      const { values } = context;
+      return resultOf<PretrainResult>(
+        context,
+        context.client.startPretrain({
+          encoder: values.encoder as 'resnet-tiny' | 'resnet-mini' | undefined,
+          epochs: number(values, 'epochs'),
+          batchSize: number(values, 'batch'),
+          imageSize: number(values, 'image-size'),
+          temperature: number(values, 'temperature'),
+          learningRate: number(values, 'lr'),
+          timeBudgetSeconds: number(values, 'time-budget'),
+          resume: values.resume === true ? true : undefined,
+          seed: number(values, 'seed'),
+        }),
+      );
+    },
+    describe: (r: PretrainResult) => `Pretrained ${r.epochs} epochs on ${r.backend}; final loss ${r.loss.toFixed(4)}.`,
+  },
+  embed: {
+    summary: 'Compute every image’s embedding and the 2-D map',
+    synopsis: 'embed [--batch N]',
+    options: { batch: str },
+    async run(context) {
+      return resultOf<EmbedResult>(context, context.client.startEmbed({ batchSize: number(context.values, 'batch') }));
+    },
+    describe: (r: EmbedResult) => `Embedded ${r.embedded} images; ${r.mapped} placed on the map.`,
+  },
+  label: {
+    summary: 'Label images from a CSV of path,label rows',
+    synopsis: 'label --csv <file>',
+    options: { csv: str },
+    async run({ client, values }) {
+      const outcome = await client.importLabelsCsv({ csvPath: resolve(required(values, 'csv')) });
+      if (outcome.unmatched.length) {
+        process.stderr.write(`${outcome.unmatched.length} rows matched no imported image, e.g. ${outcome.unmatched.slice(0, 3).join(', ')}\n`);
+      }
+      return { labelled: outcome.labelled };
+    },
+    describe: (r: { labelled: number }) => `Labelled ${r.labelled} images.`,
+  },
+  finetune: {
+    summary: 'Fine-tune a classifier on the pretrained encoder with the labelled images',
+    synopsis: 'finetune [--epochs N] [--batch N] [--lr X]',
+    options: { epochs: str, batch: str, lr: str },
+    async run(context) {
+      const { values } = context;
+      const result = await resultOf<FinetuneResult>(
+        context,
+        context.client.startFinetune({ epochs: number(values, 'epochs'), batchSize: number(values, 'batch'), learningRate: number(values, 'lr') }),
+      );
+      return { labelled: result.labelled, valAccuracy: result.valAccuracy };
+    },
+    describe: (r: FinetuneResult) => `Fine-tuned on ${r.labelled} labelled images; validation accuracy ${(r.valAccuracy * 100).toFixed(1)} %.`,
+  },
+  predict: {
+    summary: 'Write path,label,confidence for every image',
+    synopsis: 'predict --out <csv>',
+    options: { out: str },
+    run: ({ client, values }) => client.writePredictionsCsv({ outPath: resolve(required(values, 'out')) }),
+    describe: (r: { predicted: number }) => `Wrote predictions for ${r.predicted} images.`,
+  },
+  export: {
+    summary: 'Export the fine-tuned model (TensorFlow.js layers format) with its labels and CSVs',
+    synopsis: 'export --format tfjs --out <dir>',
+    options: { format: str, out: str },
+    async run(context) {
+      const format = (context.values.format as string | undefined) ?? 'tfjs';
+      if (format !== 'tfjs') throw new StudioError(`--format ${format} is not supported; use tfjs`);
+      return resultOf<ExportResult>(context, context.client.startExport({ outDir: resolve(required(context.values, 'out')), format }));
+    },
+    describe: (r: ExportResult) => ['Wrote:', ...r.files.map((f) => `  ${f}`)].join('\n'),
+  },
+  status: {
+    summary: 'Counts, the tfjs backend and the runs with their metrics',
+    synopsis: 'status',
+    run: ({ client }) => client.status({}),
+  },
+  serve: {
+    summary: 'Serve the browser UI on 127.0.0.1',
+    synopsis: 'serve [--port N] [--project <dir>]',
+    options: { port: str },
+    needsProject: false,
+    async run({ engine, values }) {
+      const rendererDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
+      const server = await startHttpServer({ engine, rendererDir, port: number(values, 'port') ?? 5178 });
+      process.stdout.write(`SimCLR Studio is serving the browser UI at\n  ${server.openUrl}\nPress Ctrl-C to stop.\n`);
+      if (values.json) process.stdout.write(JSON.stringify({ url: server.url, openUrl: server.openUrl, token: server.token }) + '\n');
+      await new Promise<void>((done) => {
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      });
+      await server.close();
+      return undefined;
+    },
+  },
+};
+
+export function usage(): string {
+  const lines = Object.values(commands).map((c) => `  ${c.synopsis.padEnd(40)}  ${c.summary}`);
+  return [
+    'Usage: simclr-studio <command> --project <dir> [--json] [--backend tensorflow-gpu|tensorflow|wasm|cpu]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'With --json the last line on stdout is one JSON object.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,280 @@
+/**
+ * The engine: SimCLR Studio's whole API in plain Node. It owns the open project, the import and the jobs;
+ * transports (Electron IPC, HTTP+WebSocket) and the CLI only carry calls to it and events from it.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { z } from 'zod';
+import type {
+  CommandName,
+  CommandResults,
+  EventName,
+  JobSnapshot,
+  ProjectStatus,
+  StudioEvents,
+} from '../../shared/contract';
+import { StudioError, commandSchemas, parseArgs } from '../../shared/contract';
+import { importFolder } from './import/import-folder';
+import { isImageFileName } from './import/scan';
+import { JobRunner } from './jobs/job-runner';
+import type { WorkerLauncher } from './jobs/protocol';
+import { launchNodeWorker } from './jobs/node-launcher';
+import { chooseBackendName } from './ml/backend-choice';
+import { ProjectStore } from './store/project-store';
+import { createStudioClient, type StudioClient } from '../../shared/client';
+import { inProcessTransport } from '../transports/in-process';
+import { parseLabelsCsv, toCsv } from './store/csv';
+
+type Args<C extends CommandName> = z.output<(typeof commandSchemas)[C]>;
+type EventListener = (event: EventName, payload: unknown) => void;
+
+/** The engine's handlers receive arguments already checked and defaulted by the contract's schemas. */
+type CommandHandlers = { [C in CommandName]: (args: Args<C>) => Promise<CommandResults[C]> };
+
+export interface EngineOptions {
+  /** How training jobs get their own process; the desktop shell passes an Electron utilityProcess launcher. */
+  launchWorker?: WorkerLauncher;
+  /** Force a tfjs backend by name (also SIMCLR_BACKEND). */
+  backend?: string;
+}
+
+export class Engine implements CommandHandlers {
+  #store: ProjectStore | null = null;
+  readonly #listeners = new Set<EventListener>();
+  readonly #jobs: JobRunner;
+  readonly #forcedBackend: string | undefined;
+
+  constructor(options: EngineOptions = {}) {
+    this.#forcedBackend = options.backend ?? process.env.SIMCLR_BACKEND;
+    this.#jobs = new JobRunner(options.launchWorker ?? launchNodeWorker, this.#forcedBackend, (snapshot) => {
+      this.#emit('job', snapshot);
+      if (snapshot.state !== 'running') this.#emit('projectChanged', { what: changedBy[snapshot.kind] });
+    });
+  }
+
+  /** The API for callers in this process (the CLI, tests), checked like calls from other processes. */
+  readonly api: StudioClient = createStudioClient(inProcessTransport(this));
+
+  /** Validates and dispatches one call, as a transport receives it. */
+  call<C extends CommandName>(command: C, args: unknown): Promise<CommandResults[C]> {
+    const parsed = parseArgs(command, args);
+    const handler = this[command] as (a: typeof parsed) => Promise<CommandResults[C]>;
+    return handler.call(this, parsed);
+  }
+
+  onEvent(listener: EventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit<E extends EventName>(event: E, payload: StudioEvents[E]): void {
+    for (const listener of this.#listeners) listener(event, payload);
+  }
+
+  get store(): ProjectStore {
+    if (!this.#store) throw new StudioError('No project is open; open or create one first');
+    return this.#store;
+  }
+
+  /** The thumbnail file for an image, for transports that serve them. */
+  thumbnailPath(imageId: number): string | null {
+    const path = this.#store?.layout.thumbnail(imageId);
+    return path && existsSync(path) ? path : null;
+  }
+
+  waitForJob(jobId: string): Promise<JobSnapshot> {
+    return this.#jobs.waitFor(jobId);
+  }
+
+  close(): void {
+    const active = this.#jobs.active;
+    if (active) this.#jobs.cancel(active.id);
+    this.#store?.close();
+    this.#store = null;
+  }
+
+  // --- commands -------------------------------------------------------------------------------------------
+
+  async openProject({ dir }: Args<'openProject'>): Promise<ProjectStatus> {
+    if (this.#jobs.active) throw new StudioError('A job is running; cancel it before switching projects');
+    const store = ProjectStore.open(dir);
+    store.markInterruptedRuns();
+    this.#store?.close();
+    this.#store = store;
+    this.#emit('projectChanged', { what: 'project' });
+    return this.status();
+  }
+
+  async status(): Promise<ProjectStatus> {
+    const store = this.#store;
+    const lastBackend = store?.runs().find((run) => run.backend)?.backend;
+    const backend = chooseBackendName(this.#forcedBackend, lastBackend);
+    const empty = { images: 0, failed: 0, duplicates: 0, labelled: 0, classes: 0, embeddings: 0, predictions: 0 };
+    return {
+      project: store?.layout.dir ?? null,
+      backend,
+      backendForced: Boolean(this.#forcedBackend),
+      ...(store
+        ? {
+            images: store.count('images'),
+            failed: store.count('import_failures'),
+            duplicates: store.count('duplicate_paths'),
+            labelled: store.count('labels'),
+            classes: store.count('classes'),
+            embeddings: store.count('embeddings'),
+            predictions: store.count('predictions'),
+          }
+        : empty),
+      hasPretrainedEncoder: Boolean(store && existsSync(join(store.layout.pretrainCheckpoint, 'encoder', 'model.json'))),
+      hasClassifier: Boolean(store && existsSync(join(store.layout.classifier, 'model.json'))),
+      labelTarget: { min: 0.01, max: 0.1 },
+      roots: store?.roots() ?? [],
+      runs: store?.runs() ?? [],
+      activeJob: this.#jobs.active,
+    };
+  }
+
+  async listDirectory({ path }: Args<'listDirectory'>): Promise<CommandResults['listDirectory']> {
+    const target = resolve(path && path.trim() ? path : homedir());
+    const info = await stat(target).catch(() => null);
+    if (!info?.isDirectory()) throw new StudioError(`${target}: not a folder`);
+    const dirents = await readdir(target, { withFileTypes: true }).catch((error: Error) => {
+      throw new StudioError(`${target}: ${error.message}`);
+    });
+    const visible = dirents.filter((d) => !d.name.startsWith('.'));
+    const parent = dirname(target);
+    return {
+      path: target,
+      parent: parent === target ? null : parent,
+      entries: visible
+        .filter((d) => d.isDirectory())
+        .map((d) => ({ name: d.name, path: join(target, d.name), isDirectory: true }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      imageFiles: visible.filter((d) => d.isFile() && isImageFileName(d.name)).length,
+    };
+  }
+
+  async importFolder({ folder }: Args<'importFolder'>): Promise<JobSnapshot> {
+    const store = this.store;
+    const root = resolve(folder);
+    return this.#jobs.runInProcess(store, 'import', { folder: root }, async (report, signal) => {
+      const result = await importFolder(
+        store,
+        root,
+        (p) =>
+          report({
+            fraction: p.total ? p.done / p.total : null,
+            phase: 'importing',
+            message: `${p.done} / ${p.total} files`,
+            metrics: {
+              done: p.done,
+              total: p.total,
+              imported: p.imported,
+              failed: p.failed,
+              imagesPerSecond: p.imagesPerSecond,
+              etaSeconds: p.imagesPerSecond > 0 ? (p.total - p.done) / p.imagesPerSecond : 0,
+            },
+          }),
+        signal,
+      );
+      this.#emit('projectChanged', { what: 'images' });
+      return result;
+    });
+  }
+
+  async listImages(args: Args<'listImages'>): Promise<CommandResults['listImages']> {
+    return this.store.listImages(args.filter, args.classId, args.offset, args.limit);
+  }
+
+  async listFailures(): Promise<CommandResults['listFailures']> {
+    return this.store.failures();
+  }
+
+  async listClasses(): Promise<CommandResults['listClasses']> {
+    return this.store.listClasses();
+  }
+
+  async createClass({ name, color }: Args<'createClass'>): Promise<CommandResults['createClass']> {
+    const created = this.store.createClass(name, color);
+    this.#emit('projectChanged', { what: 'classes' });
+    return created;
+  }
+
+  async setLabels({ imageIds, classId }: Args<'setLabels'>): Promise<CommandResults['setLabels']> {
+    const changed = this.store.setLabels(imageIds, classId);
+    this.#emit('projectChanged', { what: 'labels' });
+    return { changed };
+  }
+
+  async importLabelsCsv({ csvPath }: Args<'importLabelsCsv'>): Promise<CommandResults['importLabelsCsv']> {
+    const store = this.store;
+    const text = await readFile(csvPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new StudioError(`${csvPath}: ${error.code === 'ENOENT' ? 'file not found' : error.message}`);
+    });
+    const rows = parseLabelsCsv(text, csvPath);
+    const roots = store.roots();
+    const unmatched: string[] = [];
+    let labelled = 0;
+    store.db.transaction(() => {
+      for (const row of rows) {
+        const candidates = isAbsolute(row.path) ? [row.path] : [resolve(dirname(csvPath), row.path), ...roots.map((r) => join(r, row.path))];
+        const imageId = candidates.map((p) => store.imageIdByPath(p)).find((id) => id !== undefined);
+        if (imageId === undefined) {
+          unmatched.push(row.path);
+          continue;
+        }
+        labelled += store.setLabels([imageId], store.ensureClass(row.label).id);
+      }
+    })();
+    this.#emit('projectChanged', { what: 'labels' });
+    return { labelled, unmatched };
+  }
+
+  async getMap(): Promise<CommandResults['getMap']> {
+    return this.store.mapPoints();
+  }
+
+  async startPretrain(options: Args<'startPretrain'>): Promise<JobSnapshot> {
+    this.#requireImages();
+    return this.#jobs.runInWorker(this.store, 'pretrain', options);
+  }
+
+  async startEmbed(options: Args<'startEmbed'>): Promise<JobSnapshot> {
+    this.#requireImages();
+    return this.#jobs.runInWorker(this.store, 'embed', options);
+  }
+
+  async startFinetune(options: Args<'startFinetune'>): Promise<JobSnapshot> {
+    if (this.store.count('labels') < 2) throw new StudioError('Label at least two images (in two classes) before fine-tuning');
+    return this.#jobs.runInWorker(this.store, 'finetune', options);
+  }
+
+  async startExport(options: Args<'startExport'>): Promise<JobSnapshot> {
+    return this.#jobs.runInWorker(this.store, 'export', options);
+  }
+
+  async writePredictionsCsv({ outPath }: Args<'writePredictionsCsv'>): Promise<CommandResults['writePredictionsCsv']> {
+    const rows = this.store.predictionsForExport();
+    if (rows.length === 0) throw new StudioError('There are no predictions yet; fine-tune a classifier first');
+    await writeFile(outPath, toCsv(['path', 'label', 'confidence'], rows.map((r) => [r.path, r.label, r.confidence.toFixed(6)])));
+    return { predicted: rows.length };
+  }
+
+  async cancelJob({ jobId }: Args<'cancelJob'>): Promise<CommandResults['cancelJob']> {
+    return { cancelled: this.#jobs.cancel(jobId) };
+  }
+
+  #requireImages(): void {
+    if (this.store.count('images') === 0) throw new StudioError('The project has no images yet; import a folder first');
+  }
+}
+
+const changedBy = {
+  import: 'images',
+  pretrain: 'project',
+  embed: 'embeddings',
+  finetune: 'predictions',
+  export: 'project',
+} as const satisfies Record<JobSnapshot['kind'], StudioEvents['projectChanged']['what']>;

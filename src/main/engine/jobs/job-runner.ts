@@ -1,0 +1,150 @@
+/**
+ * Runs one long job at a time and reports it as JobSnapshots. Import runs here (sharp works off the event
+ * loop); training, embedding, fine-tuning and export run in a worker process so the UI never stalls.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JobKind, JobResult, JobSnapshot } from '../../../shared/contract';
+import { StudioError } from '../../../shared/contract';
+import type { ProjectStore } from '../store/project-store';
+import type { ProgressUpdate, WorkerKind, WorkerLauncher } from './protocol';
+
+/** How long a cancelled worker may take to write its checkpoint before it is killed. */
+const cancelGraceMs = 30_000;
+
+interface ActiveJob {
+  snapshot: JobSnapshot;
+  runId: number;
+  cancel: () => void;
+  resolveFinished: (snapshot: JobSnapshot) => void;
+}
+
+export class JobRunner {
+  #active: ActiveJob | null = null;
+  readonly #finished = new Map<string, Promise<JobSnapshot>>();
+
+  constructor(
+    private readonly launchWorker: WorkerLauncher,
+    private readonly forcedBackend: string | undefined,
+    private readonly publish: (snapshot: JobSnapshot) => void,
+  ) {}
+
+  get active(): JobSnapshot | null {
+    return this.#active?.snapshot ?? null;
+  }
+
+  /** Resolves when the job ends (in any state); for the CLI, which waits where the UI listens. */
+  waitFor(jobId: string): Promise<JobSnapshot> {
+    const finished = this.#finished.get(jobId);
+    if (!finished) throw new StudioError(`No job with id ${jobId}`);
+    return finished;
+  }
+
+  cancel(jobId: string): boolean {
+    if (this.#active?.snapshot.id !== jobId) return false;
+    this.#active.cancel();
+    return true;
+  }
+
+  /** Runs `work` in this process; it reports progress and watches the signal to stop early. */
+  runInProcess<R extends JobResult>(
+    store: ProjectStore,
+    kind: JobKind,
+    options: Record<string, unknown>,
+    work: (report: (update: ProgressUpdate) => void, signal: AbortSignal) => Promise<R>,
+  ): JobSnapshot {
+    const controller = new AbortController();
+    return this.#start(store, kind, options, () => controller.abort(), (job) => {
+      work((update) => this.#progress(job, update), controller.signal).then(
+        (result) => this.#end(store, job, controller.signal.aborted ? 'cancelled' : 'done', { result }),
+        (error: unknown) =>
+          this.#end(store, job, controller.signal.aborted ? 'cancelled' : 'failed', { error: (error as Error).message }),
+      );
+    });
+  }
+
+  /** Runs a job in a fresh worker process. */
+  runInWorker(store: ProjectStore, kind: WorkerKind, options: Record<string, unknown>): JobSnapshot {
+    const worker = this.launchWorker();
+    let ended = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const cancel = () => {
+      worker.send({ type: 'cancel' });
+      killTimer = setTimeout(() => worker.kill(), cancelGraceMs);
+    };
+    return this.#start(store, kind, options, cancel, (job) => {
+      worker.onMessage((message) => {
+        if (message.type === 'progress') return this.#progress(job, message);
+        ended = true;
+        clearTimeout(killTimer);
+        if (message.type === 'done') this.#end(store, job, 'done', { result: message.result, metrics: message.metrics, backend: message.backend });
+        else if (message.type === 'cancelled') this.#end(store, job, 'cancelled', { metrics: message.metrics, backend: message.backend });
+        else this.#end(store, job, 'failed', { error: message.message });
+      });
+      worker.onExit((code) => {
+        clearTimeout(killTimer);
+        if (!ended) this.#end(store, job, 'failed', { error: `The ${kind} worker stopped unexpectedly (exit code ${code})` });
+      });
+      worker.send({ type: 'start', kind, projectDir: store.layout.dir, options, backend: this.forcedBackend });
+    });
+  }
+
+  #start(
+    store: ProjectStore,
+    kind: JobKind,
+    options: Record<string, unknown>,
+    cancel: () => void,
+    begin: (job: ActiveJob) => void,
+  ): JobSnapshot {
+    if (this.#active) {
+      throw new StudioError(`A ${this.#active.snapshot.kind} job is already running; wait for it or cancel it first`);
+    }
+    let resolveFinished!: (snapshot: JobSnapshot) => void;
+    const finished = new Promise<JobSnapshot>((resolve) => (resolveFinished = resolve));
+    const snapshot: JobSnapshot = {
+      id: randomUUID(),
+      kind,
+      state: 'running',
+      fraction: 0,
+      phase: 'starting',
+      message: `Starting ${kind}`,
+      metrics: {},
+      startedAt: Date.now(),
+    };
+    const job: ActiveJob = { snapshot, runId: store.startRun(kind, options), cancel, resolveFinished };
+    this.#active = job;
+    this.#finished.set(snapshot.id, finished);
+    this.publish(snapshot);
+    begin(job);
+    return snapshot;
+  }
+
+  #progress(job: ActiveJob, update: ProgressUpdate): void {
+    const { fraction, phase, message, metrics } = update;
+    job.snapshot = { ...job.snapshot, fraction, phase, message, metrics: { ...job.snapshot.metrics, ...metrics } };
+    this.publish(job.snapshot);
+  }
+
+  #end(
+    store: ProjectStore,
+    job: ActiveJob,
+    state: 'done' | 'failed' | 'cancelled',
+    outcome: { result?: JobResult; error?: string; metrics?: Record<string, number>; backend?: string },
+  ): void {
+    const metrics = { ...job.snapshot.metrics, ...outcome.metrics };
+    const message = { done: `${job.snapshot.kind} finished`, cancelled: `${job.snapshot.kind} cancelled`, failed: outcome.error ?? 'failed' }[state];
+    job.snapshot = {
+      ...job.snapshot,
+      state,
+      fraction: state === 'done' ? 1 : job.snapshot.fraction,
+      phase: state,
+      message,
+      metrics,
+      result: outcome.result,
+      error: outcome.error,
+    };
+    store.finishRun(job.runId, state, metrics, outcome.backend ?? null);
+    this.#active = null;
+    this.publish(job.snapshot);
+    job.resolveFinished(job.snapshot);
+  }
+}

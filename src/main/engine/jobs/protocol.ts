@@ -1,0 +1,31 @@
+/** Messages between the engine and the worker process that runs one training job. */
+import type { JobKind, JobResult } from '../../../shared/contract';
+
+export type WorkerKind = Exclude<JobKind, 'import'>;
+
+export type ToWorker =
+  | { type: 'start'; kind: WorkerKind; projectDir: string; options: unknown; backend?: string }
+  | { type: 'cancel' };
+
+export interface ProgressUpdate {
+  fraction: number | null;
+  phase: string;
+  message: string;
+  metrics: Record<string, number>;
+}
+
+export type FromWorker =
+  | ({ type: 'progress' } & ProgressUpdate)
+  | { type: 'done'; result: JobResult; metrics: Record<string, number>; backend: string }
+  | { type: 'cancelled'; metrics: Record<string, number>; backend: string }
+  | { type: 'failed'; message: string };
+
+/** The parent side of a worker process, whichever way it was started (Node child or Electron utility). */
+export interface WorkerHandle {
+  send(message: ToWorker): void;
+  onMessage(listener: (message: FromWorker) => void): void;
+  onExit(listener: (code: number | null) => void): void;
+  kill(): void;
+}
+
+export type WorkerLauncher = () => WorkerHandle;

@@ -1,0 +1,52 @@
+/**
+ * A typed client over any transport: the renderer and tests call `client.importFolder({...})` and never learn
+ * whether Electron IPC or HTTP+WebSocket carries it.
+ */
+import type { CommandName, EventName, StudioApi, StudioEvents } from './contract';
+
+/** What a transport must do: pass a call, pass events, and say where a thumbnail can be fetched. */
+export interface StudioTransport {
+  readonly name: 'ipc' | 'http' | 'in-process';
+  call(command: CommandName, args: unknown): Promise<unknown>;
+  listen(handler: (event: EventName, payload: unknown) => void): () => void;
+  thumbnailUrl(imageId: number): string;
+}
+
+export type StudioClient = StudioApi & {
+  readonly transportName: StudioTransport['name'];
+  on<E extends EventName>(event: E, listener: (payload: StudioEvents[E]) => void): () => void;
+  thumbnailUrl(imageId: number): string;
+};
+
+export function createStudioClient(transport: StudioTransport): StudioClient {
+  const extras = {
+    transportName: transport.name,
+    on<E extends EventName>(event: E, listener: (payload: StudioEvents[E]) => void) {
+      return transport.listen((name, payload) => {
+        if (name === event) listener(payload as StudioEvents[E]);
+      });
+    },
+    thumbnailUrl: (imageId: number) => transport.thumbnailUrl(imageId),
+  };
+  return new Proxy(extras, {
+    get(target, property) {
+      if (typeof property !== 'string' || property in target) return Reflect.get(target, property);
+      return (args: unknown) => transport.call(property as CommandName, args ?? {});
+    },
+  }) as unknown as StudioClient;
+}
+
+/** The wire format of the HTTP transport, shared by the server and the browser client. */
+export const httpRoutes = {
+  call: (command: string) => `/api/call/${command}`,
+  events: '/api/events',
+  thumbnail: (imageId: number) => `/thumbnails/${imageId}.webp`,
+} as const;
+
+/** The scheme the desktop shell registers to serve thumbnails from the project folder. */
+export const thumbnailScheme = 'studio-thumb';
+
+export interface EventMessage {
+  event: EventName;
+  payload: unknown;
+}

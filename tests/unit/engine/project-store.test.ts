@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProjectStore } from '../../../src/main/engine/store/project-store';
+import { tempDir } from '../../helpers/images';
+
+function storeWithImages(count: number): ProjectStore {
+  const store = ProjectStore.open(join(tempDir(), 'project'));
+  for (let i = 1; i <= count; i++) {
+    store.addImage({ path: `/data/img${i}.png`, root: '/data', relPath: `img${i}.png`, hash: `h${i}`, bytes: 10, width: 8, height: 8 });
+  }
+  return store;
+}
+
+test('opening a new folder creates the SQLite file and its sub-folders', () => {
+  const dir = join(tempDir(), 'fresh');
+  const store = ProjectStore.open(dir);
+  assert.ok(existsSync(join(dir, 'project.sqlite')));
+  assert.ok(existsSync(join(dir, 'thumbnails')));
+  assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
+  store.close();
+});
+
+test('a non-empty folder without a project is refused with its path in the message', () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'holiday.jpg'), 'x');
+  assert.throws(() => ProjectStore.open(dir), (error: Error) => error.message.includes(dir) && /not empty/.test(error.message));
+});
+
+test('reopening a project keeps its images and labels', () => {
+  const store = storeWithImages(3);
+  const dir = store.layout.dir;
+  const cat = store.createClass('cat');
+  store.setLabels([1, 2], cat.id);
+  store.close();
+  const again = ProjectStore.open(dir);
+  assert.equal(again.count('images'), 3);
+  assert.deepEqual(again.listClasses().map((c) => [c.name, c.count]), [['cat', 2]]);
+  again.close();
+});
+
+test('labels can be assigned, moved to another class and cleared', () => {
+  const store = storeWithImages(4);
+  const cat = store.createClass('cat');
+  const dog = store.createClass('dog', '#00aa00');
+  assert.equal(store.setLabels([1, 2, 3], cat.id), 3);
+  assert.equal(store.setLabels([3], dog.id), 1);
+  assert.equal(store.setLabels([1], null), 1);
+  assert.deepEqual(store.listClasses().map((c) => [c.name, c.color, c.count]), [
+    ['cat', cat.color, 1],
+    ['dog', '#00aa00', 1],
+  ]);
+  assert.deepEqual(store.listImages('unlabelled', undefined, 0, 10).items.map((i) => i.id), [1, 4]);
+  assert.deepEqual(store.listImages('class', dog.id, 0, 10).items.map((i) => i.id), [3]);
+  assert.throws(() => store.setLabels([1], 999), /No class with id 999/);
+  assert.throws(() => store.createClass('cat'), /already exists/);
+});
+
+test('listImages pages through images in import order with a total', () => {
+  const store = storeWithImages(7);
+  const page = store.listImages('all', undefined, 5, 5);
+  assert.equal(page.total, 7);
+  assert.deepEqual(page.items.map((i) => i.id), [6, 7]);
+});
+
+test('embeddings round-trip as float32 and map positions join labels and predictions', () => {
+  const store = storeWithImages(2);
+  const cls = store.createClass('a');
+  store.setLabels([2], cls.id);
+  store.saveEmbeddings([
+    { imageId: 1, vector: new Float32Array([0.5, -1.25, 3]) },
+    { imageId: 2, vector: new Float32Array([1, 2, 3]) },
+  ]);
+  assert.deepEqual([...store.embeddings()[0].vector], [0.5, -1.25, 3]);
+  assert.equal(store.mapPoints().length, 0, 'points without map positions are not on the map');
+  store.saveMapPositions([
+    { imageId: 1, x: 0.1, y: 0.2 },
+    { imageId: 2, x: 0.3, y: 0.4 },
+  ]);
+  store.savePredictions([{ imageId: 1, classId: cls.id, confidence: 0.9 }]);
+  assert.deepEqual(store.mapPoints(), [
+    { id: 1, x: 0.1, y: 0.2, labelId: null, predictedId: cls.id },
+    { id: 2, x: 0.3, y: 0.4, labelId: cls.id, predictedId: null },
+  ]);
+});
+
+test('runs left running by a dead process are marked cancelled on open', () => {
+  const store = storeWithImages(0);
+  const id = store.startRun('pretrain', { epochs: 3 });
+  store.markInterruptedRuns();
+  const run = store.runs().find((r) => r.id === id)!;
+  assert.equal(run.state, 'cancelled');
+  assert.deepEqual(run.options, { epochs: 3 });
+});
