@@ -1,0 +1,167 @@
+/**
+ * The whole product flow in the browser UI, in Debian's Chromium, against the real server started by the
+ * CLI (`simclr-studio serve`): project → import → pretrain → map → label → fine-tune → export.
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { generateSampleFolder } from '../../src/main/engine/sample/generate-sample';
+import type { ImageItem } from '../../src/shared/contract';
+
+const work = mkdtempSync(join(tmpdir(), 'simclr-e2e-'));
+const sampleDir = join(work, 'sample');
+const projectDir = join(work, 'project');
+const exportDir = join(work, 'export');
+/** Screenshots of each main view; `SCREENSHOTS_DIR=docs/screenshots` refreshes the ones in the README. */
+const screenshotsDir = process.env.SCREENSHOTS_DIR ?? join('test-results', 'screens');
+const perClass = 12;
+
+let server: ChildProcess;
+let openUrl = '';
+let token = '';
+
+test.beforeAll(async () => {
+  const sample = await generateSampleFolder(sampleDir, { perClass, size: 32, seed: 7 });
+  expect(sample.files).toBe(perClass * sample.classes.length);
+  writeFileSync(join(sampleDir, 'broken.jpg'), 'not really a jpeg');
+  mkdirSync(screenshotsDir, { recursive: true });
+
+  server = spawn(process.execPath, ['bin/simclr-studio.mjs', 'serve', '--port', '0', '--json'], {
+    env: { ...process.env, SIMCLR_BACKEND: 'wasm' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: server.stdout! });
+  for await (const line of lines) {
+    if (!line.startsWith('{')) continue;
+    ({ openUrl, token } = JSON.parse(line) as { openUrl: string; token: string });
+    break;
+  }
+  expect(openUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+});
+
+test.afterAll(() => {
+  server?.kill('SIGTERM');
+});
+
+/** Ground truth for the test's own checks, asked of the same API the UI uses. */
+async function api<T>(command: string, args: object = {}): Promise<T> {
+  const response = await fetch(new URL(`/api/call/${command}`, openUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(args),
+  });
+  expect(response.ok).toBe(true);
+  return (await response.json()) as T;
+}
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(screenshotsDir, `${name}.png`) });
+}
+
+test('a user walks every step of the flow in the browser UI', async ({ page }) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(openUrl);
+  await expect(page).toHaveURL(/\/$/); // the token is taken out of the address bar
+
+  // 1. Create the project.
+  await page.getByTestId('nav-project').click();
+  await page.getByTestId('project-path').fill(projectDir);
+  await page.getByTestId('project-open').click();
+  await expect(page.getByTestId('project-summary')).toBeVisible();
+  await expect(page.getByTestId('backend')).toContainText('wasm');
+  expect(existsSync(join(projectDir, 'project.sqlite'))).toBe(true);
+
+  // 2. Import the folder; the broken file is listed with its reason.
+  await page.getByTestId('nav-import').click();
+  await page.getByTestId('import-path').fill(sampleDir);
+  await page.getByTestId('import-start').click();
+  await expect(page.getByTestId('import-result')).toContainText(`imported ${perClass * 4}`, { ignoreCase: true });
+  await expect(page.getByTestId('import-failure')).toHaveCount(1);
+  await expect(page.getByTestId('import-failure')).toContainText('broken.jpg');
+  await expect(page.getByTestId('import-failure')).toContainText('not an image');
+  await shoot(page, '2-import');
+
+  // 3. Pretrain a tiny encoder for a few epochs.
+  await page.getByTestId('nav-pretrain').click();
+  await page.getByTestId('pretrain-encoder').selectOption('resnet-tiny');
+  await page.getByTestId('pretrain-epochs').fill('3');
+  await page.getByTestId('pretrain-batch').fill('16');
+  await page.getByTestId('pretrain-image-size').fill('16');
+  await page.getByTestId('pretrain-temperature').fill('0.5');
+  await page.getByTestId('pretrain-start').click();
+  await expect(page.getByTestId('pretrain-status')).toContainText(/loss/i);
+  await expect(page.getByTestId('pretrain-status')).toContainText(/done/i, { timeout: 180_000 });
+  await expect(page.getByTestId('loss-chart')).toBeVisible();
+  await shoot(page, '3-pretrain');
+
+  // 4. Embed and browse the map; hovering a point shows its thumbnail.
+  await page.getByTestId('nav-map').click();
+  await page.getByTestId('embed-start').click();
+  await expect(page.getByTestId('map-count')).toContainText(`${perClass * 4} points`, { timeout: 120_000 });
+  const map = page.getByTestId('embedding-map');
+  const box = (await map.boundingBox())!;
+  const points = await api<{ id: number; x: number; y: number }[]>('getMap');
+  expect(points).toHaveLength(perClass * 4);
+  let hovered = false;
+  for (let gx = 0.05; gx < 1 && !hovered; gx += 0.03) {
+    for (let gy = 0.05; gy < 1 && !hovered; gy += 0.03) {
+      await page.mouse.move(box.x + gx * box.width, box.y + gy * box.height);
+      hovered = await page.getByTestId('map-tooltip').isVisible();
+    }
+  }
+  expect(hovered, 'some point on the map shows a tooltip when hovered').toBe(true);
+  await expect(page.getByTestId('map-tooltip').locator('img')).toBeVisible();
+  await shoot(page, '4-map');
+
+  // 5. Label: one class per sample folder, four images each, assigned with the number keys.
+  await page.getByTestId('nav-label').click();
+  const images = (await api<{ items: ImageItem[] }>('listImages', { limit: 500 })).items;
+  const classNames = ['checkers', 'circles', 'stripes', 'triangles'];
+  for (const name of classNames) {
+    await page.getByTestId('class-name').fill(name);
+    await page.getByTestId('class-create').click();
+  }
+  await expect(page.getByTestId('class-chip')).toHaveCount(4);
+  for (const [index, name] of classNames.entries()) {
+    const ids = images.filter((image) => image.relPath.startsWith(`${name}/`)).slice(0, 4).map((image) => image.id);
+    await page.locator(`[data-testid="image-tile"][data-image-id="${ids[0]}"]`).click();
+    for (const id of ids.slice(1)) await page.locator(`[data-testid="image-tile"][data-image-id="${id}"]`).click({ modifiers: ['Control'] });
+    await page.keyboard.press(String(index + 1));
+    await expect(page.getByTestId('class-chip').nth(index)).toContainText('4');
+  }
+  await expect(page.getByTestId('label-progress')).toContainText(`16 / ${perClass * 4}`);
+  await shoot(page, '5-label');
+
+  // 6. Fine-tune and review predictions.
+  await page.getByTestId('nav-finetune').click();
+  await page.getByTestId('finetune-epochs').fill('8');
+  await page.getByTestId('finetune-start').click();
+  await expect(page.getByTestId('finetune-result')).toContainText(/validation accuracy.*%/i, { timeout: 180_000 });
+  await expect(page.getByTestId('prediction-tile').first()).toBeVisible();
+  await shoot(page, '6-finetune');
+
+  // 7. Export the model and the predictions.
+  await page.getByTestId('nav-export').click();
+  await page.getByTestId('export-path').fill(exportDir);
+  await page.getByTestId('export-start').click();
+  await expect(page.getByTestId('export-file').filter({ hasText: 'model.json' })).toHaveCount(1, { timeout: 120_000 });
+  const predictionsCsv = join(work, 'predictions.csv');
+  await page.getByTestId('predictions-path').fill(predictionsCsv);
+  await page.getByTestId('predictions-write').click();
+  await expect(page.getByTestId('predictions-result')).toContainText(String(perClass * 4));
+  await shoot(page, '7-export');
+
+  for (const file of ['model.json', 'labels.json', 'preprocessing.json', 'labels.csv', 'predictions.csv']) {
+    expect(existsSync(join(exportDir, file)), file).toBe(true);
+  }
+  expect(readFileSync(predictionsCsv, 'utf8').trim().split('\n')).toHaveLength(perClass * 4 + 1);
+
+  // The project view, now full, is the README's first picture.
+  await page.getByTestId('nav-project').click();
+  await shoot(page, '1-project');
+  expect(pageErrors).toEqual([]);
+});
