@@ -25,7 +25,8 @@ import { chooseBackendName } from './ml/backend-choice';
 import { ProjectStore } from './store/project-store';
 import { createStudioClient, type StudioClient } from '../../shared/client';
 import { inProcessTransport } from '../transports/in-process';
-import { parseLabelsCsv, toCsv } from './store/csv';
+import { parseLabelsCsv } from './store/csv';
+import { predictionsCsv } from './store/export-csv';
 
 type Args<C extends CommandName> = z.output<(typeof commandSchemas)[C]>;
 type EventListener = (event: EventName, payload: unknown) => void;
@@ -256,10 +257,12 @@ export class Engine implements CommandHandlers {
   }
 
   async writePredictionsCsv({ outPath }: Args<'writePredictionsCsv'>): Promise<CommandResults['writePredictionsCsv']> {
-    const rows = this.store.predictionsForExport();
-    if (rows.length === 0) throw new StudioError('There are no predictions yet; fine-tune a classifier first');
-    await writeFile(outPath, toCsv(['path', 'label', 'confidence'], rows.map((r) => [r.path, r.label, r.confidence.toFixed(6)])));
-    return { predicted: rows.length };
+    const csv = predictionsCsv(this.store);
+    if (csv.rows === 0) throw new StudioError('There are no predictions yet; fine-tune a classifier first');
+    await writeFile(outPath, csv.text).catch((error: Error) => {
+      throw new StudioError(`${outPath}: cannot write (${error.message})`);
+    });
+    return { predicted: csv.rows };
   }
 
   async cancelJob({ jobId }: Args<'cancelJob'>): Promise<CommandResults['cancelJob']> {

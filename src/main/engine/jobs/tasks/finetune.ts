@@ -1,0 +1,113 @@
+/**
+ * Fine-tunes encoder + softmax on the labelled images (a stratified part held out for validation), then
+ * stores a prediction and its confidence for every image.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { FinetuneResult } from '../../../../shared/contract';
+import { StudioError, finetuneOptionsSchema } from '../../../../shared/contract';
+import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
+import type { PixelCache } from '../../data/pixel-cache';
+import { buildClassifier, predictProbabilities, trainClassifierEpoch } from '../../ml/classifier';
+import { Rng } from '../../ml/rng';
+import { buildCacheWithProgress } from './build-cache';
+import { saveClassifier } from './classifier-artifacts';
+import { loadPretrainedEncoder, modelInputSize } from './load-encoder';
+import type { Task } from './task';
+
+interface Example {
+  imageId: number;
+  classIndex: number;
+}
+
+/** Holds out about `fraction` of each class, never a class's only image. */
+export function stratifiedSplit(examples: Example[], fraction: number, rng: Rng): { train: Example[]; validation: Example[] } {
+  const byClass = new Map<number, Example[]>();
+  for (const example of examples) byClass.set(example.classIndex, [...(byClass.get(example.classIndex) ?? []), example]);
+  const train: Example[] = [];
+  const validation: Example[] = [];
+  for (const group of byClass.values()) {
+    const shuffled = rng.shuffle([...group]);
+    const held = Math.min(Math.round(shuffled.length * fraction), shuffled.length - 1);
+    validation.push(...shuffled.slice(0, held));
+    train.push(...shuffled.slice(held));
+  }
+  return { train, validation };
+}
+
+/** Predicted class index and its probability for each image, in batches. */
+function predictAll(model: tf.LayersModel, cache: PixelCache, imageIds: number[], batchSize: number): { classIndex: number; confidence: number }[] {
+  const numClasses = model.outputs[0].shape[1] as number;
+  return chunk(imageIds, batchSize).flatMap((batchIds) => {
+    const images = readImageBatch(cache, batchIds);
+    const probabilities = predictProbabilities(model, images);
+    images.dispose();
+    return batchIds.map((_, row) => {
+      const p = probabilities.subarray(row * numClasses, (row + 1) * numClasses);
+      const classIndex = p.indexOf(Math.max(...p));
+      return { classIndex, confidence: p[classIndex] };
+    });
+  });
+}
+
+function accuracy(model: tf.LayersModel, cache: PixelCache, examples: Example[], batchSize: number): number {
+  if (examples.length === 0) return NaN;
+  const predicted = predictAll(model, cache, examples.map((e) => e.imageId), batchSize);
+  return predicted.filter((p, i) => p.classIndex === examples[i].classIndex).length / examples.length;
+}
+
+export const finetuneTask: Task<FinetuneResult> = async (context) => {
+  const { store, report, signal } = context;
+  const options = finetuneOptionsSchema.parse(context.options);
+  const labelled = store.labelledImages();
+  const classIds = [...new Set(labelled.map((l) => l.classId))].sort((a, b) => a - b);
+  if (classIds.length < 2) throw new StudioError('Fine-tuning needs labelled images in at least two classes');
+  const names = new Map(store.listClasses().map((c) => [c.id, c.name]));
+  const encoder = await loadPretrainedEncoder(store);
+  const inputSize = modelInputSize(encoder);
+  const model = buildClassifier(encoder, classIds.length);
+  const optimizer = tf.train.adam(options.learningRate);
+  const rng = new Rng(options.seed);
+  try {
+    const cache = await buildCacheWithProgress(context, inputSize);
+    const cached = new Set(cache.imageIds());
+    const examples = labelled.filter((l) => cached.has(l.imageId)).map((l) => ({ imageId: l.imageId, classIndex: classIds.indexOf(l.classId) }));
+    const { train, validation } = stratifiedSplit(examples, options.validationFraction, rng);
+    const startedAt = performance.now();
+    let valAccuracy = NaN;
+    let trainAccuracy = NaN;
+    let loss = NaN;
+    for (let epoch = 0; epoch < options.epochs && !signal.aborted; epoch++) {
+      const order = rng.shuffle([...train]);
+      const batches = chunk(order, options.batchSize).map((batch) => ({
+        images: readImageBatch(cache, batch.map((e) => e.imageId)),
+        labels: batch.map((e) => e.classIndex),
+      }));
+      ({ loss, accuracy: trainAccuracy } = await trainClassifierEpoch(model, batches, optimizer, rng));
+      batches.forEach((b) => b.images.dispose());
+      valAccuracy = accuracy(model, cache, validation, 256);
+      const { imagesPerSecond, etaSeconds } = rateAndEta((epoch + 1) * train.length, options.epochs * train.length, startedAt);
+      report({
+        fraction: (epoch + 1) / options.epochs,
+        phase: 'training',
+        message: `Epoch ${epoch + 1}/${options.epochs}, loss ${loss.toFixed(4)}, validation accuracy ${(valAccuracy * 100).toFixed(1)} %`,
+        metrics: { epoch: epoch + 1, loss, trainAccuracy, valAccuracy, imagesPerSecond, etaSeconds },
+      });
+    }
+    signal.throwIfAborted();
+    // With no held-out images (too few labels) the only measure left is accuracy on the training images.
+    if (validation.length === 0) valAccuracy = accuracy(model, cache, train, 256);
+
+    report({ fraction: 1, phase: 'predicting', message: 'Predicting every image', metrics: {} });
+    const allIds = cache.imageIds();
+    const predictions = predictAll(model, cache, allIds, 256);
+    store.savePredictions(allIds.map((imageId, i) => ({ imageId, classId: classIds[predictions[i].classIndex], confidence: predictions[i].confidence })));
+    await saveClassifier(store.layout.classifier, model, { labels: classIds.map((id) => names.get(id) ?? String(id)), classIds }, inputSize);
+    return {
+      result: { labelled: examples.length, valAccuracy, predicted: allIds.length },
+      metrics: { labelled: examples.length, trained: train.length, validated: validation.length, valAccuracy, trainAccuracy, loss, predicted: allIds.length },
+    };
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+  }
+};

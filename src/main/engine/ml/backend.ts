@@ -1,0 +1,94 @@
+/**
+ * Picks the fastest TensorFlow.js backend that loads on this machine. The native packages are optional
+ * dependencies, so each is tried with a dynamic import and its absence is not an error unless forced.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { backendNames, type BackendName } from '../../../shared/contract.ts';
+import { registerWasmGradientKernels } from './wasm-kernels.ts';
+
+/** Fastest first: the order in which backends are tried when none is forced. */
+const preference: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+let chosen: BackendName | null = null;
+let pending: Promise<BackendName> | null = null;
+
+/** Loads one backend and makes it tf's active backend; throws with the reason when it cannot. */
+async function activate(name: BackendName): Promise<void> {
+  switch (name) {
+    case 'tensorflow-gpu':
+      // Both native packages register under tf's backend name 'tensorflow' in the shared tfjs-core.
+      await importOptional('@tensorflow/tfjs-node-gpu');
+      await setTfBackend('tensorflow');
+      return;
+    case 'tensorflow':
+      await importOptional('@tensorflow/tfjs-node');
+      await setTfBackend('tensorflow');
+      return;
+    case 'wasm':
+      await import('@tensorflow/tfjs-backend-wasm');
+      await setTfBackend('wasm');
+      registerWasmGradientKernels();
+      return;
+    case 'cpu':
+      await setTfBackend('cpu');
+      return;
+  }
+}
+
+/** A non-literal specifier keeps TypeScript and bundlers from requiring the optional package to exist. */
+async function importOptional(specifier: string): Promise<unknown> {
+  return import(specifier);
+}
+
+async function setTfBackend(tfName: string): Promise<void> {
+  // setBackend resolves false (rather than throwing) when initialisation fails.
+  if (!(await tf.setBackend(tfName))) throw new Error(`tf.setBackend('${tfName}') failed`);
+  await tf.ready();
+}
+
+function parseName(name: string): BackendName {
+  if ((backendNames as readonly string[]).includes(name)) return name as BackendName;
+  throw new Error(`unknown backend '${name}'; expected one of ${backendNames.join(', ')}`);
+}
+
+async function choose(forced: string | undefined): Promise<BackendName> {
+  if (forced) {
+    const name = parseName(forced);
+    try {
+      await activate(name);
+    } catch (err) {
+      throw new Error(`backend '${name}' was forced but cannot be loaded: ${(err as Error).message}`);
+    }
+    return name;
+  }
+  for (const name of preference) {
+    try {
+      await activate(name);
+      return name;
+    } catch {
+      // Optional backend not installed or not usable here: try the next one.
+    }
+  }
+  throw new Error('no TensorFlow.js backend could be initialised');
+}
+
+/**
+ * Initialises the backend once; later calls return the first choice. `forced` (or SIMCLR_BACKEND) names
+ * one backend that must load.
+ */
+export async function initBackend(forced?: string): Promise<BackendName> {
+  if (chosen) return chosen;
+  pending ??= choose(forced ?? (process.env.SIMCLR_BACKEND || undefined)).then(
+    (name) => (chosen = name),
+    (err: unknown) => {
+      pending = null; // a failed attempt may be retried with another choice
+      throw err;
+    },
+  );
+  return pending;
+}
+
+/** The backend chosen by initBackend, or null before it has run. */
+export function currentBackend(): BackendName | null {
+  return chosen;
+}

@@ -1,0 +1,75 @@
+/**
+ * Few-label fine-tuning: the pretrained encoder plus a softmax layer, with the whole network trained
+ * (the paper's fine-tuning protocol). Light augmentation only: crop + flip, no colour distortion.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { augmentBatch, resizeBatch, type AugmentOptions } from './augment.ts';
+import type { Rng } from './rng.ts';
+
+/** Crop scale 0.5–1 and flip; colour, grayscale and blur off. */
+const lightAugment: AugmentOptions = { cropScale: [0.5, 1], colorJitterProb: 0, grayscaleProb: 0, blurProb: 0 };
+
+export interface LabelledBatch {
+  /** float32 [B, H, W, 3] in [0, 1]. */
+  images: tf.Tensor4D;
+  /** Class index per image. */
+  labels: ArrayLike<number>;
+}
+
+export interface EpochResult {
+  loss: number;
+  accuracy: number;
+}
+
+/**
+ * Encoder + dense softmax as one flat model that shares (not copies) the encoder's layers, so it saves as
+ * a single TensorFlow.js layers model and fine-tuning updates the encoder too.
+ */
+export function buildClassifier(encoder: tf.LayersModel, numClasses: number): tf.LayersModel {
+  const probs = tf.layers.dense({ units: numClasses, activation: 'softmax', name: 'classifier' }).apply(encoder.outputs[0]) as tf.SymbolicTensor;
+  return tf.model({ inputs: encoder.inputs, outputs: probs, name: 'classifier_model' });
+}
+
+function inputSize(model: tf.LayersModel): number {
+  return model.inputs[0].shape[1] as number;
+}
+
+/** One pass over the batches; returns the mean cross-entropy and training accuracy (on augmented views). */
+export async function trainClassifierEpoch(
+  model: tf.LayersModel,
+  batches: Iterable<LabelledBatch>,
+  optimizer: tf.Optimizer,
+  rng: Rng,
+): Promise<EpochResult> {
+  const size = inputSize(model);
+  const numClasses = model.outputs[0].shape[1] as number;
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  let lossSum = 0;
+  let correct = 0;
+  let seen = 0;
+  for (const { images, labels } of batches) {
+    const view = augmentBatch(images, size, lightAugment, rng);
+    const onehot = tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), numClasses);
+    let predicted: tf.Tensor | null = null;
+    const cost = optimizer.minimize(
+      () => {
+        const probs = model.apply(view, { training: true }) as tf.Tensor2D;
+        predicted = tf.keep(probs.argMax(1));
+        return tf.losses.softmaxCrossEntropy(onehot, probs.add(1e-7).log()) as tf.Scalar;
+      },
+      true,
+      variables,
+    );
+    const argmax = await predicted!.data();
+    lossSum += (await cost!.data())[0] * labels.length;
+    correct += Array.from(labels).filter((label, i) => argmax[i] === label).length;
+    seen += labels.length;
+    tf.dispose([view, onehot, cost!, predicted!]);
+  }
+  return { loss: lossSum / Math.max(1, seen), accuracy: correct / Math.max(1, seen) };
+}
+
+/** Class probabilities (inference mode, no augmentation) as a flat [B × numClasses] array. */
+export function predictProbabilities(model: tf.LayersModel, batch: tf.Tensor4D): Float32Array {
+  return tf.tidy(() => (model.predict(resizeBatch(batch, inputSize(model))) as tf.Tensor).dataSync() as Float32Array);
+}

@@ -1,0 +1,15 @@
+/** SimCLR's projection head g(·): the contrastive loss is applied to z = g(h), not to h itself. */
+import * as tf from '@tensorflow/tfjs';
+import { kernelInitializers } from './encoder.ts';
+
+/** Linear(d,d) → BN → ReLU → Linear(d,outDim). A seed makes the initial weights reproducible. */
+export function buildProjectionHead(inputDim: number, outDim = 128, seed?: number): tf.LayersModel {
+  const init = kernelInitializers(seed);
+  const input = tf.input({ shape: [inputDim], name: 'h_in' });
+  // No bias before batch norm: its beta already shifts.
+  let x = tf.layers.dense({ units: inputDim, useBias: false, kernelInitializer: init(), name: 'head_dense1' }).apply(input) as tf.SymbolicTensor;
+  x = tf.layers.batchNormalization({ momentum: 0.9, name: 'head_batch_normalization' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.reLU({ name: 'head_relu' }).apply(x) as tf.SymbolicTensor;
+  const z = tf.layers.dense({ units: outDim, kernelInitializer: init(), name: 'head_dense2' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: z, name: 'projection_head' });
+}

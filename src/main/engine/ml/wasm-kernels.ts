@@ -1,0 +1,291 @@
+/**
+ * Gradient kernels that @tensorflow/tfjs-backend-wasm 4.22 lacks, registered for 'wasm' only so training
+ * runs there. Conv2DBackpropFilter is on the hot path of every ResNet step, so it is built on wasm's fast
+ * matmul; the rest are plain loops because training a ResNet never calls them often. wasm's own
+ * Conv2DBackpropInput is a naive loop (~4 GFLOP/s, over half of a training step), so it is replaced by
+ * one built on wasm's fast (XNNPACK) forward convolution.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { backend_util } from '@tensorflow/tfjs';
+import type { DataId, DataType, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+
+/** The part of tfjs-backend-wasm's BackendWasm these kernels use (it is not exported as a type we can rely on). */
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: DataType, memoryOffset?: number, values?: backend_util.BackendValues): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): backend_util.TypedArray;
+  disposeData(dataId: DataId): boolean;
+}
+
+type Conv4D = [number, number, number, number];
+/** Kernel arguments as tfjs passes them (its own type marks attrs optional; these kernels always get them). */
+interface KernelArgs {
+  inputs: Record<string, TensorInfo>;
+  backend: unknown;
+  attrs: NamedAttrMap;
+}
+
+/** Float view of a tensor on the wasm heap. Re-fetch after any allocation: heap growth detaches old views. */
+function heapF32(backend: WasmBackend, t: TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+/** Runs another wasm kernel directly, so composed kernels stay inside the wasm backend. */
+function runWasmKernel(name: string, backend: WasmBackend, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (!kernel) throw new Error(`wasm kernel ${name} is not registered`);
+  return kernel.kernelFunc({ inputs, backend: backend as never, attrs }) as TensorInfo;
+}
+
+function convInfo(xShape: number[], filterShape: number[], attrs: NamedAttrMap, depthwise: boolean): backend_util.Conv2DInfo {
+  const { strides, pad, dimRoundingMode, dilations, dataFormat } = attrs as unknown as {
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    dilations?: number | [number, number];
+    dataFormat?: string;
+  };
+  if (dataFormat !== undefined && dataFormat !== 'NHWC') throw new Error(`only NHWC is supported, got ${dataFormat}`);
+  return backend_util.computeConv2DInfo(xShape as Conv4D, filterShape as Conv4D, strides, dilations ?? 1, pad, dimRoundingMode, depthwise, 'channelsLast');
+}
+
+/** dst[c*rows + r] = src[r*cols + c], in tiles so both sides stay in cache. */
+function transposeInto(src: Float32Array, dst: Float32Array, rows: number, cols: number): void {
+  const T = 32;
+  for (let r0 = 0; r0 < rows; r0 += T) {
+    const r1 = Math.min(rows, r0 + T);
+    for (let c0 = 0; c0 < cols; c0 += T) {
+      const c1 = Math.min(cols, c0 + T);
+      for (let r = r0; r < r1; r++) {
+        const s = r * cols;
+        for (let c = c0; c < c1; c++) dst[c * rows + r] = src[s + c];
+      }
+    }
+  }
+}
+
+/**
+ * Copies the input pixels that filter tap (kh, kw) sees at every output position into cols [B*OH*OW, Cin],
+ * with zeros where the tap falls in the padding.
+ */
+function gatherTap(x: Float32Array, cols: Float32Array, info: backend_util.Conv2DInfo, kh: number, kw: number): void {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  // Output columns whose input column iw = ow*sw - left + kw lies inside the image.
+  const owLo = Math.min(OW, Math.max(0, Math.ceil((left - kw) / sw)));
+  const owHi = Math.max(owLo, Math.min(OW, Math.floor((W - 1 + left - kw) / sw) + 1));
+  for (let b = 0; b < B; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const row = ((b * OH + oh) * OW) * C;
+      const ih = oh * sh - top + kh;
+      if (ih < 0 || ih >= H) {
+        cols.fill(0, row, row + OW * C);
+        continue;
+      }
+      cols.fill(0, row, row + owLo * C);
+      cols.fill(0, row + owHi * C, row + OW * C);
+      const src = ((b * H + ih) * W) * C;
+      if (sw === 1) {
+        // Stride 1: the valid part of the row is one contiguous block.
+        const s = src + (owLo - left + kw) * C;
+        cols.set(x.subarray(s, s + (owHi - owLo) * C), row + owLo * C);
+      } else {
+        for (let ow = owLo; ow < owHi; ow++) {
+          const s = src + (ow * sw - left + kw) * C;
+          const d = row + ow * C;
+          for (let c = 0; c < C; c++) cols[d + c] = x[s + c];
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dW[kh,kw] = colsᵀ(kh,kw) · dy for each tap, computed as dyᵀ [Cout,N] · cols [N,Cin] because wasm's
+ * matmul is fast without transpose flags (its transposeA path is ~10x slower).
+ */
+function conv2DBackpropFilter({ inputs, backend: be, attrs }: KernelArgs): TensorInfo {
+  const backend = be as unknown as WasmBackend;
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const info = convInfo(x.shape, attrs.filterShape as number[], attrs, false);
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) throw new Error('Conv2DBackpropFilter: dilations must be 1');
+  const { inChannels: Cin, outChannels: Cout, filterHeight: KH, filterWidth: KW } = info;
+  const N = info.batchSize * info.outHeight * info.outWidth;
+
+  const out = backend.makeOutput([KH, KW, Cin, Cout], 'float32');
+  const dyT = backend.makeOutput([Cout, N], 'float32');
+  transposeInto(heapF32(backend, dy), heapF32(backend, dyT), N, Cout);
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      // A fresh tensor per tap: wasm's matmul caches its packed right operand by tensor id, so refilling
+      // one buffer would silently reuse the first tap's values.
+      const cols = backend.makeOutput([N, Cin], 'float32');
+      gatherTap(heapF32(backend, x), heapF32(backend, cols), info, kh, kw);
+      const prod = runWasmKernel('BatchMatMul', backend, { a: dyT, b: cols }, { transposeA: false, transposeB: false });
+      const dst = heapF32(backend, out).subarray((kh * KW + kw) * Cin * Cout, (kh * KW + kw + 1) * Cin * Cout);
+      transposeInto(heapF32(backend, prod), dst, Cout, Cin);
+      backend.disposeData(prod.dataId);
+      backend.disposeData(cols.dataId);
+    }
+  }
+  backend.disposeData(dyT.dataId);
+  return out;
+}
+
+/**
+ * Visits every (input element, output element, filter element) triple of a depthwise convolution, so the
+ * two depthwise gradients share one indexing loop.
+ */
+function forEachDepthwiseTap(info: backend_util.Conv2DInfo, visit: (xi: number, yi: number, wi: number) => void): void {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const mult = outChannels / C;
+  for (let b = 0; b < B; b++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let kh = 0; kh < KH; kh++) {
+        const ih = oh * sh - info.padInfo.top + kh * dh;
+        if (ih < 0 || ih >= H) continue;
+        for (let ow = 0; ow < OW; ow++)
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * sw - info.padInfo.left + kw * dw;
+            if (iw < 0 || iw >= W) continue;
+            const xBase = ((b * H + ih) * W + iw) * C;
+            const yBase = ((b * OH + oh) * OW + ow) * outChannels;
+            const wBase = (kh * KW + kw) * C * mult;
+            for (let c = 0; c < C; c++)
+              for (let q = 0; q < mult; q++) visit(xBase + c, yBase + c * mult + q, wBase + c * mult + q);
+          }
+      }
+}
+
+function depthwiseBackpropInput({ inputs, backend: be, attrs }: KernelArgs): TensorInfo {
+  const backend = be as unknown as WasmBackend;
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  const inputShape = attrs.inputShape as number[];
+  const info = convInfo(inputShape, filter.shape, attrs, true);
+  const dyV = heapF32(backend, dy);
+  const wV = heapF32(backend, filter);
+  const dx = new Float32Array(inputShape.reduce((a, b) => a * b, 1));
+  forEachDepthwiseTap(info, (xi, yi, wi) => (dx[xi] += dyV[yi] * wV[wi]));
+  return backend.makeOutput(inputShape, 'float32', undefined, dx);
+}
+
+function depthwiseBackpropFilter({ inputs, backend: be, attrs }: KernelArgs): TensorInfo {
+  const backend = be as unknown as WasmBackend;
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const filterShape = attrs.filterShape as number[];
+  const info = convInfo(x.shape, filterShape, attrs, true);
+  const xV = heapF32(backend, x);
+  const dyV = heapF32(backend, dy);
+  const dw = new Float32Array(filterShape.reduce((a, b) => a * b, 1));
+  forEachDepthwiseTap(info, (xi, yi, wi) => (dw[wi] += xV[xi] * dyV[yi]));
+  return backend.makeOutput(filterShape, 'float32', undefined, dw);
+}
+
+/** out[segmentIds[i], ...] += x[i, ...]; ids outside [0, numSegments) are dropped, as in TensorFlow. */
+function unsortedSegmentSum({ inputs, backend: be, attrs }: KernelArgs): TensorInfo {
+  const backend = be as unknown as WasmBackend;
+  const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
+  const numSegments = attrs.numSegments as number;
+  const ids = backend.typedArrayFromHeap(segmentIds);
+  const xV = backend.typedArrayFromHeap(x);
+  const inner = xV.length / Math.max(1, ids.length);
+  const outShape = [numSegments, ...x.shape.slice(segmentIds.shape.length)];
+  const out = x.dtype === 'int32' ? new Int32Array(numSegments * inner) : new Float32Array(numSegments * inner);
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i];
+    if (s < 0 || s >= numSegments) continue;
+    for (let j = 0; j < inner; j++) out[s * inner + j] += xV[i * inner + j];
+  }
+  return backend.makeOutput(outShape, x.dtype, undefined, out);
+}
+
+/**
+ * dx = conv(dy dilated by the stride, filter rotated 180° with in/out channels swapped), padded so the
+ * result has the input's size: the textbook identity, run on wasm's fast forward convolution.
+ * Returns null when that padding would be negative (then the built-in kernel is used).
+ */
+function fastConv2DBackpropInput({ inputs, backend: be, attrs }: KernelArgs): TensorInfo | null {
+  const backend = be as unknown as WasmBackend;
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  const info = convInfo(attrs.inputShape as number[], filter.shape, attrs, false);
+  const { batchSize: B, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, inChannels: Cin, outChannels: Cout } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  const dilH = (OH - 1) * sh + 1;
+  const dilW = (OW - 1) * sw + 1;
+  const top = KH - 1 - info.padInfo.top;
+  const left = KW - 1 - info.padInfo.left;
+  const bottom = H - dilH + KH - 1 - top;
+  const right = W - dilW + KW - 1 - left;
+  if (Math.min(top, left, bottom, right) < 0) return null;
+
+  const flipped = backend.makeOutput([KH, KW, Cout, Cin], 'float32');
+  {
+    const w = heapF32(backend, filter);
+    const f = heapF32(backend, flipped);
+    for (let kh = 0; kh < KH; kh++)
+      for (let kw = 0; kw < KW; kw++)
+        for (let ci = 0; ci < Cin; ci++)
+          for (let co = 0; co < Cout; co++) f[((kh * KW + kw) * Cout + co) * Cin + ci] = w[(((KH - 1 - kh) * KW + (KW - 1 - kw)) * Cin + ci) * Cout + co];
+  }
+  let source = dy;
+  if (sh > 1 || sw > 1) {
+    // Insert stride−1 zeros between dy's pixels (the heap is not zeroed, so fill first).
+    source = backend.makeOutput([B, dilH, dilW, Cout], 'float32');
+    const d = heapF32(backend, source).fill(0);
+    const g = heapF32(backend, dy);
+    for (let b = 0; b < B; b++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          const s = ((b * OH + oh) * OW + ow) * Cout;
+          d.set(g.subarray(s, s + Cout), ((b * dilH + oh * sh) * dilW + ow * sw) * Cout);
+        }
+  }
+  const pad = [[0, 0], [top, bottom], [left, right], [0, 0]];
+  const dx = runWasmKernel('Conv2D', backend, { x: source, filter: flipped }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] } as unknown as NamedAttrMap);
+  backend.disposeData(flipped.dataId);
+  if (source !== dy) backend.disposeData(source.dataId);
+  return dx;
+}
+
+/** Marks our replacement so registering twice does not wrap it in itself. */
+const replacedTag = Symbol('simclr-fast-conv2d-backprop-input');
+
+/** Swaps wasm's Conv2DBackpropInput for the fast one, keeping the original as the fallback. */
+function replaceConv2DBackpropInput(): boolean {
+  const builtin = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  if (!builtin || (builtin.kernelFunc as unknown as Record<symbol, boolean>)[replacedTag]) return false;
+  const kernelFunc = ((args: KernelArgs) => fastConv2DBackpropInput(args) ?? builtin.kernelFunc(args as never)) as unknown as KernelFunc;
+  (kernelFunc as unknown as Record<symbol, boolean>)[replacedTag] = true;
+  tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+  tf.registerKernel({ ...builtin, kernelFunc });
+  return true;
+}
+
+function wasmKernel(kernelName: string, fn: (args: KernelArgs) => TensorInfo): KernelConfig {
+  return { kernelName, backendName: 'wasm', kernelFunc: fn as unknown as KernelFunc };
+}
+
+const kernels: KernelConfig[] = [
+  wasmKernel('Conv2DBackpropFilter', conv2DBackpropFilter),
+  wasmKernel('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput),
+  wasmKernel('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter),
+  wasmKernel('UnsortedSegmentSum', unsortedSegmentSum),
+];
+
+/**
+ * Registers the kernels above that the installed wasm backend does not already provide, and the fast
+ * Conv2DBackpropInput; idempotent. Returns the names of the kernels it changed.
+ */
+export function registerWasmGradientKernels(): string[] {
+  const added: string[] = [];
+  for (const config of kernels) {
+    if (tf.getKernel(config.kernelName, 'wasm')) continue;
+    tf.registerKernel(config);
+    added.push(config.kernelName);
+  }
+  if (replaceConv2DBackpropInput()) added.push('Conv2DBackpropInput');
+  return added;
+}

@@ -1,0 +1,98 @@
+/**
+ * The CLI contract end to end, as a script would call it: import → pretrain → embed → label → finetune →
+ * predict → export, each `--json` with the result on stdout's last line; then the exported model, loaded
+ * with plain @tensorflow/tfjs and fed the documented preprocessing, reproduces `predict`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
+import { generateSampleFolder } from '../../../src/main/engine/sample/generate-sample';
+import { parseCsv } from '../../../src/main/engine/store/csv';
+import { tempDir } from '../../helpers/images';
+
+const run = promisify(execFile);
+const work = tempDir('simclr-cli-');
+const sample = join(work, 'sample');
+const project = join(work, 'project');
+
+async function cli(...args: string[]): Promise<Record<string, unknown>> {
+  const { stdout } = await run(process.execPath, ['bin/simclr-studio.mjs', ...args, '--project', project, '--json'], {
+    env: { ...process.env, SIMCLR_BACKEND: 'wasm' },
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+}
+
+test('the CLI runs the whole flow and the exported model reproduces predict', { timeout: 300_000 }, async () => {
+  await generateSampleFolder(sample, { perClass: 10, size: 32, seed: 3 });
+  writeFileSync(join(sample, 'zero.png'), '');
+
+  const imported = await cli('import', sample);
+  assert.equal(imported.imported, 40);
+  assert.equal(imported.duplicates, 0);
+  assert.deepEqual(imported.failed, [{ path: join(sample, 'zero.png'), reason: 'empty file (0 bytes)' }]);
+
+  const pretrained = await cli('pretrain', '--encoder', 'resnet-tiny', '--epochs', '2', '--batch', '16', '--image-size', '16');
+  assert.equal(pretrained.epochs, 2);
+  assert.equal(pretrained.backend, 'wasm');
+  assert.ok(Number.isFinite(pretrained.loss));
+
+  assert.deepEqual(await cli('embed'), { embedded: 40, mapped: 40 });
+  assert.deepEqual(await cli('label', '--csv', join(sample, 'labels.csv')), { labelled: 40 });
+
+  const finetuned = await cli('finetune', '--epochs', '3');
+  assert.equal(finetuned.labelled, 40);
+  assert.ok((finetuned.valAccuracy as number) >= 0 && (finetuned.valAccuracy as number) <= 1);
+
+  const predictionsPath = join(work, 'predictions.csv');
+  assert.deepEqual(await cli('predict', '--out', predictionsPath), { predicted: 40 });
+  const exportDir = join(work, 'export');
+  const exported = await cli('export', '--format', 'tfjs', '--out', exportDir);
+  assert.deepEqual(
+    (exported.files as string[]).map((f) => f.slice(exportDir.length + 1)),
+    ['model.json', 'weights.bin', 'labels.json', 'preprocessing.json', 'labels.csv', 'predictions.csv'],
+  );
+
+  const status = await cli('status');
+  assert.equal(status.images, 40);
+  assert.equal(status.embeddings, 40);
+  assert.equal(status.predictions, 40);
+  assert.deepEqual((status.runs as { kind: string }[]).map((r) => r.kind), ['export', 'finetune', 'embed', 'pretrain', 'import']);
+
+  // Plain tfjs, no project code: the standard layers format from its files.
+  await tf.setBackend('cpu');
+  const modelJson = JSON.parse(readFileSync(join(exportDir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+  const weights = readFileSync(join(exportDir, modelJson.weightsManifest[0].paths[0]));
+  const model = await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: modelJson.modelTopology,
+      weightSpecs: modelJson.weightsManifest[0].weights,
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    }),
+  );
+  const { labels } = JSON.parse(readFileSync(join(exportDir, 'labels.json'), 'utf8')) as { labels: string[] };
+  const { inputSize, scale } = JSON.parse(readFileSync(join(exportDir, 'preprocessing.json'), 'utf8')) as { inputSize: number; scale: number };
+  const rows = parseCsv(readFileSync(predictionsPath, 'utf8')).slice(1);
+  assert.equal(rows.length, 40);
+  for (const [path, label, confidence] of rows) {
+    const pixels = await sharp(path).rotate().resize(inputSize, inputSize, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+    const probabilities = tf.tidy(() => (model.predict(tf.tensor4d(pixels, [1, inputSize, inputSize, 3], 'float32').mul(scale)) as tf.Tensor).dataSync());
+    const best = probabilities.indexOf(Math.max(...probabilities));
+    assert.equal(labels[best], label, path);
+    assert.ok(Math.abs(probabilities[best] - Number(confidence)) < 1e-3, `${path}: ${probabilities[best]} vs ${confidence}`);
+  }
+});
+
+test('a failing command exits non-zero with the reason on stderr', async () => {
+  await assert.rejects(
+    run(process.execPath, ['bin/simclr-studio.mjs', 'import', join(work, 'no-such-folder'), '--project', join(work, 'other'), '--json']),
+    (error: { code: number; stderr: string }) => error.code === 1 && error.stderr.includes('no-such-folder: file not found'),
+  );
+  await assert.rejects(run(process.execPath, ['bin/simclr-studio.mjs', 'pretrain']), (error: { code: number; stderr: string }) =>
+    error.code === 2 && error.stderr.includes('needs --project'),
+  );
+});

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../../src/main/engine/ml/backend.ts';
+import { buildClassifier, predictProbabilities, trainClassifierEpoch } from '../../../src/main/engine/ml/classifier.ts';
+import { buildEncoder } from '../../../src/main/engine/ml/encoder.ts';
+import { Rng } from '../../../src/main/engine/ml/rng.ts';
+import { fileLoadHandler, fileSaveHandler } from '../../../src/main/engine/ml/tfjs-files.ts';
+import { shapeImages } from './synthetic.ts';
+
+await initBackend('wasm');
+
+test('fine-tuning encoder + softmax learns the shape classes; saved model predicts the same', async () => {
+  const { images, labels } = shapeImages(48, 16, 5);
+  const encoder = buildEncoder('resnet-tiny', 16, 7);
+  const model = buildClassifier(encoder, 3);
+  assert.deepEqual(model.outputs[0].shape, [null, 3]);
+  // Whole network fine-tuned: the encoder's weights are among the trainable ones.
+  assert.equal(model.trainableWeights.length, encoder.trainableWeights.length + 2);
+
+  const optimizer = tf.train.adam(3e-3);
+  const rng = new Rng(9);
+  const batches = [0, 16, 32].map((start) => ({ images: images.slice([start], [16]) as tf.Tensor4D, labels: labels.slice(start, start + 16) }));
+  let last = { loss: Infinity, accuracy: 0 };
+  const first = await trainClassifierEpoch(model, batches, optimizer, rng);
+  for (let epoch = 0; epoch < 11; epoch++) last = await trainClassifierEpoch(model, batches, optimizer, rng);
+  assert.ok(last.loss < first.loss, `${first.loss} → ${last.loss}`);
+
+  const probs = predictProbabilities(model, images);
+  assert.equal(probs.length, 48 * 3);
+  for (let i = 0; i < 48; i++) assert.ok(Math.abs(probs[3 * i] + probs[3 * i + 1] + probs[3 * i + 2] - 1) < 1e-4);
+  const predicted = labels.map((_, i) => [0, 1, 2].reduce((best, c) => (probs[3 * i + c] > probs[3 * i + best] ? c : best), 0));
+  const accuracy = predicted.filter((p, i) => p === labels[i]).length / labels.length;
+  assert.ok(accuracy > 0.6, `accuracy ${accuracy}`);
+
+  const dir = await mkdtemp(join(tmpdir(), 'simclr-cls-'));
+  try {
+    await model.save(fileSaveHandler(dir));
+    const loaded = await tf.loadLayersModel(fileLoadHandler(dir));
+    assert.deepEqual(predictProbabilities(loaded, images), probs);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
