@@ -150,10 +150,9 @@ export class Workspace {
   async refresh(withClasses = true) {
     const askedAt = Date.now();
     try {
-      const [status, classes] = await Promise.all([
-        this.#client.status({}),
-        withClasses ? this.#client.listClasses({}) : Promise.resolve(null),
-      ]);
+      const status = await this.#client.status({});
+      // Classes belong to a project; before one is open there are none to ask for.
+      const classes = withClasses && status.project ? await this.#client.listClasses({}) : withClasses ? [] : null;
       this.#status = status;
       if (classes) this.#classes = classes;
       if (status.activeJob) this.#onJob(status.activeJob);
