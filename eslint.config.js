@@ -17,6 +17,11 @@ export default tseslint.config(
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
+    rules: {
+      // Collections in state are copied and replaced through $state.raw, never mutated in place, so plain
+      // Map and Set are the right tools; the rule cannot tell a replaced collection from a mutated one.
+      'svelte/prefer-svelte-reactivity': 'off',
+    },
   },
   {
     // Electron belongs to the desktop shell and its preload alone; the engine must run in plain Node.

@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import type { JobSnapshot } from '../shared/contract';
 import { StudioError } from '../shared/contract';
 import { Engine } from '../main/engine/engine';
+import { inProcessTransport } from '../main/transports/in-process';
+import { createStudioClient, type StudioClient } from '../shared/client';
 import { commands, usage, type CliCommand } from './commands';
 
 class UsageError extends Error {}
@@ -33,9 +35,11 @@ async function main(argv: string[]): Promise<number> {
   if (!projectDir && command.needsProject !== false) throw new UsageError(`${name} needs --project <dir>`);
 
   const engine = new Engine({ backend: values.backend as string | undefined });
+  // The CLI goes through the same checked API as the UI, only without a process boundary.
+  const client = createStudioClient(inProcessTransport(engine));
   try {
-    if (projectDir) await engine.api.openProject({ dir: resolve(projectDir) });
-    const output = await command.run({ engine, client: engine.api, values, positionals, waitForJob: (job) => followJob(engine, job) });
+    if (projectDir) await client.openProject({ dir: resolve(projectDir) });
+    const output = await command.run({ engine, client, values, positionals, waitForJob: (job) => followJob(engine, client, job) });
     if (output === undefined) return 0; // long-running commands (serve) print their own output
     if (values.json) process.stdout.write(JSON.stringify(output) + '\n');
     else process.stdout.write(command.describe ? command.describe(output) + '\n' : JSON.stringify(output, null, 2) + '\n');
@@ -46,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Shows a job's progress on stderr until it ends; Ctrl-C cancels it (the worker checkpoints first). */
-async function followJob(engine: Engine, job: JobSnapshot): Promise<JobSnapshot> {
+async function followJob(engine: Engine, client: StudioClient, job: JobSnapshot): Promise<JobSnapshot> {
   const live = process.stderr.isTTY;
   let lastLine = 0;
   const stopListening = engine.onEvent((event, payload) => {
@@ -61,7 +65,7 @@ async function followJob(engine: Engine, job: JobSnapshot): Promise<JobSnapshot>
   });
   const onInterrupt = () => {
     process.stderr.write(`\nCancelling ${job.kind}…\n`);
-    void engine.api.cancelJob({ jobId: job.id });
+    void client.cancelJob({ jobId: job.id });
   };
   process.once('SIGINT', onInterrupt);
   try {

@@ -23,8 +23,6 @@ import type { WorkerLauncher } from './jobs/protocol';
 import { launchNodeWorker } from './jobs/node-launcher';
 import { chooseBackendName } from './ml/backend-choice';
 import { ProjectStore } from './store/project-store';
-import { createStudioClient, type StudioClient } from '../../shared/client';
-import { inProcessTransport } from '../transports/in-process';
 import { parseLabelsCsv } from './store/csv';
 import { predictionsCsv } from './store/export-csv';
 
@@ -54,9 +52,6 @@ export class Engine implements CommandHandlers {
       if (snapshot.state !== 'running') this.#emit('projectChanged', { what: changedBy[snapshot.kind] });
     });
   }
-
-  /** The API for callers in this process (the CLI, tests), checked like calls from other processes. */
-  readonly api: StudioClient = createStudioClient(inProcessTransport(this));
 
   /** Validates and dispatches one call, as a transport receives it. */
   call<C extends CommandName>(command: C, args: unknown): Promise<CommandResults[C]> {

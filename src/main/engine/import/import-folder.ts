@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import type { ImportFailure, ImportResult } from '../../../shared/contract';
 import type { ProjectStore } from '../store/project-store';
-import { decodeImageFile } from './decode';
+import { decodeImageFile, type DecodeOutcome } from './decode';
 import { scanImageFiles } from './scan';
 
 export interface ImportProgress {
@@ -46,8 +46,8 @@ export async function importFolder(
       imagesPerSecond: done / Math.max(1e-3, (performance.now() - startedAt) / 1000),
     });
 
-  async function importOne(path: string): Promise<void> {
-    const outcome = await decodeImageFile(path);
+  /** Records one decoded file; runs in scan order, so of two identical files the first path found is kept. */
+  async function commit(path: string, outcome: DecodeOutcome): Promise<void> {
     if (!outcome.ok) {
       const failure = { path, reason: outcome.reason };
       failed.push(failure);
@@ -67,23 +67,28 @@ export async function importFolder(
     imported++;
   }
 
+  // A window of decodes in flight, committed strictly in order.
+  const inFlight: Promise<[string, DecodeOutcome]>[] = [];
   let next = 0;
-  async function lane(): Promise<void> {
-    while (next < pending.length && !signal?.aborted) {
-      const path = pending[next++];
-      try {
-        await importOne(path);
-      } catch (error) {
-        // One odd file (say, a path the database refuses) must not stop the rest of the import.
-        const failure = { path, reason: (error as Error).message };
-        failed.push(failure);
-        store.recordFailure(failure);
-      }
-      done++;
-      if (done % 10 === 0 || done === pending.length) report();
-    }
-  }
+  const decodeNext = () => {
+    const path = pending[next++];
+    inFlight.push(decodeImageFile(path).then((outcome) => [path, outcome]));
+  };
   report();
-  await Promise.all(Array.from({ length: filesInFlight }, lane));
+  while (inFlight.length < filesInFlight && next < pending.length) decodeNext();
+  while (inFlight.length > 0 && !signal?.aborted) {
+    const [path, outcome] = await inFlight.shift()!;
+    if (next < pending.length) decodeNext();
+    try {
+      await commit(path, outcome);
+    } catch (error) {
+      // One odd file (say, a path the database refuses) must not stop the rest of the import.
+      const failure = { path, reason: (error as Error).message };
+      failed.push(failure);
+      store.recordFailure(failure);
+    }
+    done++;
+    if (done % 10 === 0 || done === pending.length) report();
+  }
   return { imported, duplicates, failed };
 }

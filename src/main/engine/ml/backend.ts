@@ -57,7 +57,7 @@ async function choose(forced: string | undefined): Promise<BackendName> {
     try {
       await activate(name);
     } catch (err) {
-      throw new Error(`backend '${name}' was forced but cannot be loaded: ${(err as Error).message}`);
+      throw new Error(`backend '${name}' was forced but cannot be loaded: ${(err as Error).message}`, { cause: err });
     }
     return name;
   }

@@ -14,7 +14,7 @@ export function createIpcTransport(bridge: StudioBridge): StudioTransport {
         return await bridge.call(command, args);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        throw new Error(message.replace(remotePrefix, ''));
+        throw new Error(message.replace(remotePrefix, ''), { cause: error });
       }
     },
     listen: (handler) => bridge.listen(handler),
