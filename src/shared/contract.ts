@@ -11,6 +11,7 @@ import { z } from 'zod';
 export const encoderNames = ['resnet-tiny', 'resnet-mini'] as const;
 export type EncoderName = (typeof encoderNames)[number];
 
+/** Fastest first: the order in which the engine tries them when none is forced. */
 export const backendNames = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
 

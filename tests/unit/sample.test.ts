@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { generateSampleFolder, type SampleFolder } from '../../src/main/engine/sample/generate-sample.ts';
+import { generateSampleFolder, type SampleFolder } from '../../src/main/engine/sample/generate-sample';
 
 const PER_CLASS = 20;
 const SIZE = 48;

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend.ts';
-import { applyViewParams, augmentBatch, drawViewParams, twoViews, type ViewParams } from '../../../src/main/engine/ml/augment.ts';
-import { Rng } from '../../../src/main/engine/ml/rng.ts';
+import { initBackend } from '../../../src/main/engine/ml/backend';
+import { applyViewParams, augmentBatch, drawViewParams, twoViews, type ViewParams } from '../../../src/main/engine/ml/augment';
+import { Rng } from '../../../src/main/engine/ml/rng';
 
 await initBackend('wasm');
 

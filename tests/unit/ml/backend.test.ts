@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { currentBackend, initBackend } from '../../../src/main/engine/ml/backend.ts';
+import { currentBackend, initBackend } from '../../../src/main/engine/ml/backend';
 
 test('a forced backend that cannot load is an error naming it; then wasm loads once and stays', async () => {
   assert.equal(currentBackend(), null);

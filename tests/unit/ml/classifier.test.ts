@@ -4,12 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend.ts';
-import { buildClassifier, predictProbabilities, trainClassifierEpoch } from '../../../src/main/engine/ml/classifier.ts';
-import { buildEncoder } from '../../../src/main/engine/ml/encoder.ts';
-import { Rng } from '../../../src/main/engine/ml/rng.ts';
-import { fileLoadHandler, fileSaveHandler } from '../../../src/main/engine/ml/tfjs-files.ts';
-import { shapeImages } from './synthetic.ts';
+import { initBackend } from '../../../src/main/engine/ml/backend';
+import { buildClassifier, predictProbabilities, trainClassifierEpoch } from '../../../src/main/engine/ml/classifier';
+import { buildEncoder } from '../../../src/main/engine/ml/encoder';
+import { Rng } from '../../../src/main/engine/ml/rng';
+import { fileLoadHandler, fileSaveHandler } from '../../../src/main/engine/ml/tfjs-files';
+import { shapeImages } from './synthetic';
 
 await initBackend('wasm');
 

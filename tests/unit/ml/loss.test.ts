@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend.ts';
-import { ntXentLoss } from '../../../src/main/engine/ml/loss.ts';
-import { Rng } from '../../../src/main/engine/ml/rng.ts';
+import { initBackend } from '../../../src/main/engine/ml/backend';
+import { ntXentLoss } from '../../../src/main/engine/ml/loss';
+import { Rng } from '../../../src/main/engine/ml/rng';
 
 await initBackend('wasm');
 

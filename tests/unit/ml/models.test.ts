@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend.ts';
-import { buildEncoder, representationDim } from '../../../src/main/engine/ml/encoder.ts';
-import { buildProjectionHead } from '../../../src/main/engine/ml/head.ts';
+import { initBackend } from '../../../src/main/engine/ml/backend';
+import { buildEncoder, representationDim } from '../../../src/main/engine/ml/encoder';
+import { buildProjectionHead } from '../../../src/main/engine/ml/head';
 
 await initBackend('wasm');
 

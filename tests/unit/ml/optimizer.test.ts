@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend.ts';
-import { LarsOptimizer, createOptimizer, isExcludedFromLars, setLearningRate } from '../../../src/main/engine/ml/optimizer.ts';
+import { initBackend } from '../../../src/main/engine/ml/backend';
+import { LarsOptimizer, createOptimizer, isExcludedFromLars, setLearningRate } from '../../../src/main/engine/ml/optimizer';
 
 await initBackend('wasm');
 

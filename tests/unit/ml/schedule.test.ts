@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { learningRateAt, linearScaledLr, sqrtScaledLr } from '../../../src/main/engine/ml/schedule.ts';
+import { learningRateAt, linearScaledLr, sqrtScaledLr } from '../../../src/main/engine/ml/schedule';
 
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
 

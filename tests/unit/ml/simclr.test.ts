@@ -4,10 +4,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend.ts';
-import { SimclrModel } from '../../../src/main/engine/ml/simclr.ts';
-import { fileLoadHandler } from '../../../src/main/engine/ml/tfjs-files.ts';
-import { shapeImages } from './synthetic.ts';
+import { initBackend } from '../../../src/main/engine/ml/backend';
+import { SimclrModel } from '../../../src/main/engine/ml/simclr';
+import { fileLoadHandler } from '../../../src/main/engine/ml/tfjs-files';
+import { shapeImages } from './synthetic';
 
 await initBackend('wasm');
 

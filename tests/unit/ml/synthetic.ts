@@ -1,6 +1,6 @@
 /** Procedural images of three shapes (square, circle, stripes) in random colours, for training tests. */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../../../src/main/engine/ml/rng.ts';
+import { Rng } from '../../../src/main/engine/ml/rng';
 
 export const shapeClasses = ['square', 'circle', 'stripes'] as const;
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend.ts';
-import { Rng } from '../../../src/main/engine/ml/rng.ts';
+import { initBackend } from '../../../src/main/engine/ml/backend';
+import { Rng } from '../../../src/main/engine/ml/rng';
 
 // Each case runs the same kernel on the cpu backend (the reference) and on wasm, and compares values.
 await initBackend('wasm');

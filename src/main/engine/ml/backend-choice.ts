@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type { BackendName } from '../../../shared/contract';
-import { backendNames } from '../../../shared/contract';
+import { StudioError, backendNames } from '../../../shared/contract';
 
 const packageOf: Record<BackendName, string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
@@ -33,7 +33,7 @@ function isInstalled(packageName: string): boolean {
 /** The forced backend, else the one the last job really ran on, else the first whose package is installed. */
 export function chooseBackendName(forced: string | undefined, lastUsed: string | null | undefined): BackendName {
   if (forced) {
-    if (!isBackendName(forced)) throw new Error(`Unknown tfjs backend "${forced}"; choose one of ${backendNames.join(', ')}`);
+    if (!isBackendName(forced)) throw new StudioError(`Unknown tfjs backend "${forced}"; choose one of ${backendNames.join(', ')}`);
     return forced;
   }
   if (lastUsed && isBackendName(lastUsed)) return lastUsed;

@@ -3,11 +3,9 @@
  * dependencies, so each is tried with a dynamic import and its absence is not an error unless forced.
  */
 import * as tf from '@tensorflow/tfjs';
-import { backendNames, type BackendName } from '../../../shared/contract.ts';
-import { registerWasmGradientKernels } from './wasm-kernels.ts';
-
-/** Fastest first: the order in which backends are tried when none is forced. */
-const preference: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+import { backendNames, type BackendName } from '../../../shared/contract';
+import { backendPackage, isBackendName } from './backend-choice';
+import { registerWasmGradientKernels } from './wasm-kernels';
 
 let chosen: BackendName | null = null;
 let pending: Promise<BackendName> | null = null;
@@ -16,12 +14,9 @@ let pending: Promise<BackendName> | null = null;
 async function activate(name: BackendName): Promise<void> {
   switch (name) {
     case 'tensorflow-gpu':
-      // Both native packages register under tf's backend name 'tensorflow' in the shared tfjs-core.
-      await importOptional('@tensorflow/tfjs-node-gpu');
-      await setTfBackend('tensorflow');
-      return;
     case 'tensorflow':
-      await importOptional('@tensorflow/tfjs-node');
+      // Both native packages register under tf's backend name 'tensorflow' in the shared tfjs-core.
+      await importOptional(backendPackage(name));
       await setTfBackend('tensorflow');
       return;
     case 'wasm':
@@ -47,7 +42,7 @@ async function setTfBackend(tfName: string): Promise<void> {
 }
 
 function parseName(name: string): BackendName {
-  if ((backendNames as readonly string[]).includes(name)) return name as BackendName;
+  if (isBackendName(name)) return name;
   throw new Error(`unknown backend '${name}'; expected one of ${backendNames.join(', ')}`);
 }
 
@@ -61,7 +56,7 @@ async function choose(forced: string | undefined): Promise<BackendName> {
     }
     return name;
   }
-  for (const name of preference) {
+  for (const name of backendNames) {
     try {
       await activate(name);
       return name;

@@ -3,8 +3,8 @@
  * (the paper's fine-tuning protocol). Light augmentation only: crop + flip, no colour distortion.
  */
 import * as tf from '@tensorflow/tfjs';
-import { augmentBatch, resizeBatch, type AugmentOptions } from './augment.ts';
-import type { Rng } from './rng.ts';
+import { augmentBatch, resizeBatch, type AugmentOptions } from './augment';
+import type { Rng } from './rng';
 
 /** Crop scale 0.5–1 and flip; colour, grayscale and blur off. */
 const lightAugment: AugmentOptions = { cropScale: [0.5, 1], colorJitterProb: 0, grayscaleProb: 0, blurProb: 0 };

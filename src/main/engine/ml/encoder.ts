@@ -3,7 +3,7 @@
  * the TensorFlow.js layers format and can be extended with a classifier head.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { EncoderName } from '../../../shared/contract.ts';
+import type { EncoderName } from '../../../shared/contract';
 
 interface EncoderSpec {
   widths: [number, number, number, number];

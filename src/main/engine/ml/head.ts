@@ -1,6 +1,6 @@
 /** SimCLR's projection head g(·): the contrastive loss is applied to z = g(h), not to h itself. */
 import * as tf from '@tensorflow/tfjs';
-import { kernelInitializers } from './encoder.ts';
+import { kernelInitializers } from './encoder';
 
 /** Linear(d,d) → BN → ReLU → Linear(d,outDim). A seed makes the initial weights reproducible. */
 export function buildProjectionHead(inputDim: number, outDim = 128, seed?: number): tf.LayersModel {

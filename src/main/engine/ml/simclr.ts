@@ -5,14 +5,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { EncoderName } from '../../../shared/contract.ts';
-import { resizeBatch, twoViews, type AugmentOptions } from './augment.ts';
-import { buildEncoder, representationDim } from './encoder.ts';
-import { buildProjectionHead } from './head.ts';
-import { ntXentLoss } from './loss.ts';
-import { createOptimizer, setLearningRate, type OptimizerKind } from './optimizer.ts';
-import { Rng } from './rng.ts';
-import { fileLoadHandler, fileSaveHandler, loadNamedTensors, saveNamedTensors } from './tfjs-files.ts';
+import type { EncoderName } from '../../../shared/contract';
+import { resizeBatch, twoViews, type AugmentOptions } from './augment';
+import { buildEncoder, representationDim } from './encoder';
+import { buildProjectionHead } from './head';
+import { ntXentLoss } from './loss';
+import { createOptimizer, setLearningRate, type OptimizerKind } from './optimizer';
+import { Rng } from './rng';
+import { fileLoadHandler, fileSaveHandler, loadNamedTensors, saveNamedTensors } from './tfjs-files';
 
 export interface SimclrConfig {
   encoder: EncoderName;
