@@ -139,7 +139,8 @@ const positiveInt = z.number().int().positive();
 export const pretrainOptionsSchema = z.object({
   encoder: z.enum(encoderNames).default('resnet-mini'),
   epochs: positiveInt.max(10_000).default(10),
-  batchSize: positiveInt.min(2).max(4096).default(128),
+  /** 64 fits resnet-mini at 32 px in the wasm backend's memory; GPUs take far larger batches. */
+  batchSize: positiveInt.min(2).max(4096).default(64),
   imageSize: positiveInt.min(8).max(512).default(32),
   /** NT-Xent temperature τ; SimCLR uses 0.1–0.5. */
   temperature: z.number().positive().max(10).default(0.2),

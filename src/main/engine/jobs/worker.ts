@@ -56,9 +56,18 @@ async function run(start: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     );
   } catch (error) {
     await parent.send(
-      controller.signal.aborted ? { type: 'cancelled', metrics: {}, backend } : { type: 'failed', message: (error as Error).message },
+      controller.signal.aborted ? { type: 'cancelled', metrics: {}, backend } : { type: 'failed', message: describeWorkerError(error, backend) },
     );
   } finally {
     store?.close();
   }
+}
+
+/** The wasm runtime reports running out of its memory as a bare "Aborted()"; say what it means and what helps. */
+function describeWorkerError(error: unknown, backend: string): string {
+  const message = (error as Error)?.message ?? String(error);
+  if (backend === 'wasm' && /^Aborted\(/.test(message)) {
+    return 'The wasm backend ran out of memory for this batch; choose a smaller batch size or image size';
+  }
+  return message;
 }
