@@ -1,5 +1,7 @@
 /** The CLI's commands: each maps its flags onto one engine call (and waits for the job it starts). */
-import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
 import type { ExportResult, FinetuneResult, ImportResult, JobSnapshot, PretrainResult, EmbedResult } from '../shared/contract';
@@ -161,6 +163,7 @@ export const commands: Record<string, CliCommand> = {
     needsProject: false,
     async run({ engine, values }) {
       const rendererDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
+      if (!existsSync(join(rendererDir, 'index.html'))) buildRenderer();
       const server = await startHttpServer({ engine, rendererDir, port: number(values, 'port') ?? 5178 });
       process.stdout.write(`SimCLR Studio is serving the browser UI at\n  ${server.openUrl}\nPress Ctrl-C to stop.\n`);
       if (values.json) process.stdout.write(JSON.stringify({ url: server.url, openUrl: server.openUrl, token: server.token }) + '\n');
@@ -173,6 +176,14 @@ export const commands: Record<string, CliCommand> = {
     },
   },
 };
+
+/** A fresh clone has no built UI yet; build it once rather than serve an empty page. */
+function buildRenderer(): void {
+  process.stderr.write('Building the browser UI (first run)…\n');
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const build = spawnSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0) throw new StudioError('Building the browser UI failed; run `npm run build` to see why');
+}
 
 export function usage(): string {
   const lines = Object.values(commands).map((c) => `  ${c.synopsis.padEnd(40)}  ${c.summary}`);
