@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
-import type { ExportResult, FinetuneResult, ImportResult, JobSnapshot, PretrainResult, EmbedResult } from '../shared/contract';
+import type { ExportResult, FinetuneResult, ImportResult, JobSnapshot, PretrainOptions, PretrainResult, EmbedResult } from '../shared/contract';
 import { StudioError } from '../shared/contract';
 import type { Engine } from '../main/engine/engine';
 import type { StudioClient } from '../shared/client';
@@ -54,21 +54,34 @@ const str = { type: 'string' } as const;
 
 export const commands: Record<string, CliCommand> = {
   import: {
-    summary: 'Import every image under a folder (recursively)',
-    synopsis: 'import <folder>',
+    summary: 'Import every image under a folder (recursively); again on the same folder, rescan it',
+    synopsis: 'import <folder> [<folder or file>...] [--labels-from-folders]',
+    options: { 'labels-from-folders': { type: 'boolean' } },
     async run(context) {
-      const folder = context.positionals[0];
-      if (!folder) throw new StudioError('import needs a folder: simclr-studio import <folder> --project <dir>');
-      return resultOf<ImportResult>(context, context.client.importFolder({ folder: resolve(folder) }));
+      const paths = context.positionals.map((p) => resolve(p));
+      if (paths.length === 0) throw new StudioError('import needs a folder: simclr-studio import <folder> --project <dir>');
+      const labelsFromSubfolders = context.values['labels-from-folders'] === true;
+      const started =
+        paths.length === 1
+          ? context.client.importFolder({ folder: paths[0], labelsFromSubfolders })
+          : context.client.importPaths({ paths, labelsFromSubfolders });
+      return resultOf<ImportResult>(context, started);
     },
     describe: (r: ImportResult) =>
-      [`Imported ${r.imported} images (${r.duplicates} duplicates, ${r.failed.length} failed).`, ...r.failed.map((f) => `  ${f.path}: ${f.reason}`)].join('\n'),
+      [
+        `Imported ${r.imported} images (${r.added} new, ${r.changed} changed; ${r.duplicates} duplicates, ${r.moved} moved, ${r.missing} missing, ${r.failed.length} failed).`,
+        ...(r.labelled ? [`Labelled ${r.labelled} images from their sub-folders.`] : []),
+        ...r.failed.map((f) => `  ${f.path}: ${f.reason}`),
+      ].join('\n'),
   },
   pretrain: {
     summary: 'Pretrain the SimCLR encoder on all images, without labels',
-    synopsis: 'pretrain [--encoder resnet-tiny|resnet-mini] [--epochs N] [--batch N] [--image-size N] [--temperature T] [--lr X] [--time-budget SECONDS] [--resume] [--seed N]',
+    synopsis:
+      'pretrain [--preset cpu|balanced|paper] [--encoder resnet-tiny|resnet-mini|resnet18|resnet50] [--epochs N] [--batch N] [--image-size N] [--temperature T] [--optimizer adam|lars] [--lr X] [--time-budget SECONDS] [--resume] [--seed N]',
     options: {
+      preset: str,
       encoder: str,
+      optimizer: str,
       epochs: str,
       batch: str,
       'image-size': str,
@@ -83,7 +96,9 @@ export const commands: Record<string, CliCommand> = {
       return resultOf<PretrainResult>(
         context,
         context.client.startPretrain({
-          encoder: values.encoder as 'resnet-tiny' | 'resnet-mini' | undefined,
+          preset: values.preset as PretrainOptions['preset'],
+          encoder: values.encoder as PretrainOptions['encoder'],
+          optimizer: values.optimizer as PretrainOptions['optimizer'],
           epochs: number(values, 'epochs'),
           batchSize: number(values, 'batch'),
           imageSize: number(values, 'image-size'),
@@ -95,7 +110,8 @@ export const commands: Record<string, CliCommand> = {
         }),
       );
     },
-    describe: (r: PretrainResult) => `Pretrained ${r.epochs} epochs on ${r.backend}; final loss ${r.loss.toFixed(4)}.`,
+    describe: (r: PretrainResult) =>
+      `Pretrained ${r.options.encoder} (preset ${r.options.preset}) for ${r.epochs} epochs on ${r.backend}; final loss ${r.loss.toFixed(4)}.`,
   },
   embed: {
     summary: 'Compute every image’s embedding and the 2-D map',
@@ -118,6 +134,24 @@ export const commands: Record<string, CliCommand> = {
       return { labelled: outcome.labelled };
     },
     describe: (r: { labelled: number }) => `Labelled ${r.labelled} images.`,
+  },
+  labels: {
+    summary: 'Write path,label for every labelled image',
+    synopsis: 'labels --out <csv>',
+    options: { out: str },
+    run: ({ client, values }) => client.writeLabelsCsv({ outPath: resolve(required(values, 'out')) }),
+    describe: (r: { labelled: number }) => `Wrote labels of ${r.labelled} images.`,
+  },
+  suggest: {
+    summary: 'List the images worth labelling next (needs the map: run embed first)',
+    synopsis: 'suggest [--count N]',
+    options: { count: str },
+    async run({ client, values }) {
+      const { strategy, suggestions } = await client.suggestLabels({ count: number(values, 'count') });
+      return { strategy, suggestions: suggestions.map((s) => ({ path: s.image.path, reason: s.reason, score: s.score })) };
+    },
+    describe: (r: { strategy: string; suggestions: { path: string; reason: string; score: number }[] }) =>
+      [`Label these next (${r.strategy}):`, ...r.suggestions.map((s) => `  ${s.path}  ${s.reason} ${s.score.toFixed(3)}`)].join('\n'),
   },
   finetune: {
     summary: 'Fine-tune a classifier on the pretrained encoder with the labelled images',

@@ -8,7 +8,7 @@ import { z } from 'zod';
 // Shared vocabulary
 // ---------------------------------------------------------------------------------------------------------
 
-export const encoderNames = ['resnet-tiny', 'resnet-mini'] as const;
+export const encoderNames = ['resnet-tiny', 'resnet-mini', 'resnet18', 'resnet50'] as const;
 export type EncoderName = (typeof encoderNames)[number];
 
 /** Fastest first: the order in which the engine tries them when none is forced. */
@@ -99,14 +99,28 @@ export interface JobSnapshot {
 }
 
 export interface ImportResult {
+  /** Images read and stored: added + changed. */
   imported: number;
+  /** Files found at a new path with the bytes of an image already in the project. */
   duplicates: number;
   failed: ImportFailure[];
+  /** New images. */
+  added: number;
+  /** Known paths whose file now holds different bytes (re-read). */
+  changed: number;
+  /** Known files no longer found (marked missing; their labels are kept). */
+  missing: number;
+  /** Known files found again under another path, matched by content hash (their labels follow them). */
+  moved: number;
+  /** Images labelled from their sub-folder's name (with labelsFromSubfolders). */
+  labelled: number;
 }
 export interface PretrainResult {
   epochs: number;
   loss: number;
   backend: string;
+  /** What ran: the preset with the user's overrides applied. */
+  options: ResolvedPretrainOptions;
 }
 export interface EmbedResult {
   embedded: number;
@@ -136,23 +150,62 @@ export interface JobResults {
 
 const positiveInt = z.number().int().positive();
 
+/** Named starting points for pretraining; explicit options override a preset's values. */
+export const pretrainPresetNames = ['cpu', 'balanced', 'paper'] as const;
+export type PretrainPresetName = (typeof pretrainPresetNames)[number];
+export const optimizerNames = ['adam', 'lars'] as const;
+
+/** Probabilities and ranges of the paper's augmentations (appendix A); absent ones keep the paper's values. */
+const augmentOptionsSchema = z.object({
+  cropScale: z.tuple([z.number().gt(0).max(1), z.number().gt(0).max(1)]).optional(),
+  cropRatio: z.tuple([z.number().positive(), z.number().positive()]).optional(),
+  flipProb: z.number().min(0).max(1).optional(),
+  colorJitterProb: z.number().min(0).max(1).optional(),
+  grayscaleProb: z.number().min(0).max(1).optional(),
+  blurProb: z.number().min(0).max(1).optional(),
+  blurSigma: z.tuple([z.number().positive(), z.number().positive()]).optional(),
+});
+
+/** Tunables have no defaults here: the engine fills them from the preset, so it can tell what the user set. */
 export const pretrainOptionsSchema = z.object({
-  encoder: z.enum(encoderNames).default('resnet-mini'),
-  epochs: positiveInt.max(10_000).default(10),
+  /** Default: 'cpu' on the wasm/cpu backends, 'balanced' on tensorflow(-gpu). */
+  preset: z.enum(pretrainPresetNames).optional(),
+  encoder: z.enum(encoderNames).optional(),
+  epochs: positiveInt.max(10_000).optional(),
   /** 64 fits resnet-mini at 32 px in the wasm backend's memory; GPUs take far larger batches. */
-  batchSize: positiveInt.min(2).max(4096).default(64),
-  imageSize: positiveInt.min(8).max(512).default(32),
+  batchSize: positiveInt.min(2).max(4096).optional(),
+  imageSize: positiveInt.min(8).max(512).optional(),
   /** NT-Xent temperature τ; SimCLR uses 0.1–0.5. */
-  temperature: z.number().positive().max(10).default(0.2),
-  learningRate: z.number().positive().max(10).default(1e-3),
+  temperature: z.number().positive().max(10).optional(),
+  optimizer: z.enum(optimizerNames).optional(),
+  /** Default: 1e-3 for Adam, 0.075·√B for LARS (the paper's square-root scaling). */
+  learningRate: z.number().positive().max(10).optional(),
   /** Colour distortion strength s of the paper (0.5 for CIFAR-sized images, 1.0 for ImageNet). */
-  colorStrength: z.number().min(0).max(2).default(0.5),
+  colorStrength: z.number().min(0).max(2).optional(),
+  augment: augmentOptionsSchema.optional(),
   /** Stop after this many seconds of training (the last epoch is cut short and checkpointed). */
   timeBudgetSeconds: z.number().positive().optional(),
   resume: z.boolean().default(false),
   seed: z.number().int().default(1),
 });
 export type PretrainOptions = z.infer<typeof pretrainOptionsSchema>;
+export type AugmentSettings = z.infer<typeof augmentOptionsSchema>;
+
+/** The options a pretraining run actually uses, after its preset and the defaults are applied. */
+export interface ResolvedPretrainOptions {
+  preset: PretrainPresetName;
+  encoder: EncoderName;
+  epochs: number;
+  batchSize: number;
+  imageSize: number;
+  temperature: number;
+  optimizer: (typeof optimizerNames)[number];
+  learningRate: number;
+  colorStrength: number;
+  augment: AugmentSettings;
+  seed: number;
+  timeBudgetSeconds?: number;
+}
 
 export const embedOptionsSchema = z.object({
   batchSize: positiveInt.max(4096).default(256),
@@ -182,8 +235,36 @@ export type ExportOptions = z.infer<typeof exportOptionsSchema>;
 // Commands: name → argument schema. Results are typed in CommandResults below.
 // ---------------------------------------------------------------------------------------------------------
 
-export const imageFilters = ['all', 'unlabelled', 'labelled', 'class', 'predicted'] as const;
+export const imageFilters = ['all', 'unlabelled', 'labelled', 'class', 'predicted', 'lowConfidence', 'duplicates'] as const;
 export type ImageFilter = (typeof imageFilters)[number];
+
+export const imageSorts = ['imported', 'path', 'confidence', 'confidenceAscending'] as const;
+export type ImageSort = (typeof imageSorts)[number];
+
+/** One undoable change of labels: what each image's class was before and after. */
+export interface LabelChange {
+  id: number;
+  at: string;
+  /** A short description, e.g. "3 images → cat" or "merged dog into cat". */
+  summary: string;
+  imageCount: number;
+  undone: boolean;
+}
+
+export interface LabelHistoryState {
+  canUndo: boolean;
+  canRedo: boolean;
+  /** The change the next undo would revert, for the button's tooltip. */
+  nextUndo: string | null;
+  nextRedo: string | null;
+}
+
+export interface Suggestion {
+  image: ImageItem;
+  /** Why it is suggested: "diverse" (covers an unlabelled region) or "uncertain" (the classifier hesitates). */
+  reason: 'diverse' | 'uncertain';
+  score: number;
+}
 
 const colorSchema = z.string().regex(/^#[0-9a-f]{6}$/i, 'a colour like #1f77b4');
 
@@ -193,16 +274,47 @@ export const commandSchemas = {
   status: z.object({}),
   /** Folders and image counts on the engine's disk, so the browser UI can pick a folder to import. */
   listDirectory: z.object({ path: z.string().optional() }),
-  importFolder: z.object({ folder: z.string().min(1) }),
+  /** Imports a folder; importing one already in the project rescans it (new, changed, missing, moved files). */
+  importFolder: z.object({
+    folder: z.string().min(1),
+    /** Label each image by its sub-folder's name (a class-per-folder layout such as ImageFolder). */
+    labelsFromSubfolders: z.boolean().optional(),
+  }),
+  /** Imports several folders and single files at once (dropped onto the window). */
+  importPaths: z.object({ paths: z.array(z.string().min(1)).min(1), labelsFromSubfolders: z.boolean().optional() }),
   listImages: z.object({
     filter: z.enum(imageFilters).default('all'),
     classId: z.number().int().optional(),
+    /** With the lowConfidence filter: predictions below this confidence. */
+    maxConfidence: z.number().min(0).max(1).default(0.6),
+    sort: z.enum(imageSorts).default('imported'),
     offset: z.number().int().min(0).default(0),
     limit: z.number().int().min(1).max(5000).default(200),
+  }),
+  /** Every image id that a filter selects (for "select all in this filter"). */
+  listImageIds: z.object({
+    filter: z.enum(imageFilters).default('all'),
+    classId: z.number().int().optional(),
+    maxConfidence: z.number().min(0).max(1).default(0.6),
   }),
   listFailures: z.object({}),
   listClasses: z.object({}),
   createClass: z.object({ name: z.string().trim().min(1).max(80), color: colorSchema.optional() }),
+  renameClass: z.object({ classId: z.number().int(), name: z.string().trim().min(1).max(80) }),
+  recolorClass: z.object({ classId: z.number().int(), color: colorSchema }),
+  /** Moves every label of the source classes to the target class and deletes the sources (undoable). */
+  mergeClasses: z.object({ sourceIds: z.array(z.number().int()).min(1), targetId: z.number().int() }),
+  /** Deletes a class; its images become unlabelled (undoable). */
+  deleteClass: z.object({ classId: z.number().int() }),
+  undoLabels: z.object({}),
+  redoLabels: z.object({}),
+  labelHistory: z.object({ limit: z.number().int().min(1).max(1000).default(50) }),
+  /** Images worth labelling next: diverse ones before a classifier exists, then uncertain and diverse. */
+  suggestLabels: z.object({ count: z.number().int().min(1).max(1000).default(20) }),
+  /** Nearest neighbours of an image in embedding space ("more like this"). */
+  similarImages: z.object({ imageId: z.number().int(), count: z.number().int().min(1).max(500).default(24) }),
+  /** Writes `path,label` for every labelled image at its current path. */
+  writeLabelsCsv: z.object({ outPath: z.string().min(1) }),
   /** Assigns a class to images (null clears their label). */
   setLabels: z.object({ imageIds: z.array(z.number().int()).min(1), classId: z.number().int().nullable() }),
   /** Labels from rows of `path,label`; a path is absolute or relative to an imported folder. */
@@ -232,11 +344,23 @@ export interface CommandResults {
   status: ProjectStatus;
   listDirectory: DirectoryListing;
   importFolder: JobSnapshot;
+  importPaths: JobSnapshot;
   listImages: { total: number; items: ImageItem[] };
   listFailures: ImportFailure[];
   listClasses: ClassInfo[];
   createClass: ClassInfo;
-  setLabels: { changed: number };
+  renameClass: ClassInfo;
+  recolorClass: ClassInfo;
+  mergeClasses: { moved: number; history: LabelHistoryState };
+  deleteClass: { unlabelled: number; history: LabelHistoryState };
+  undoLabels: { changed: number; history: LabelHistoryState };
+  redoLabels: { changed: number; history: LabelHistoryState };
+  labelHistory: { changes: LabelChange[]; state: LabelHistoryState };
+  suggestLabels: { strategy: 'diversity' | 'uncertainty+diversity'; suggestions: Suggestion[] };
+  similarImages: { image: ImageItem; similarity: number }[];
+  writeLabelsCsv: { labelled: number };
+  listImageIds: number[];
+  setLabels: { changed: number; history: LabelHistoryState };
   importLabelsCsv: { labelled: number; unmatched: string[] };
   getMap: MapPoint[];
   startPretrain: JobSnapshot;

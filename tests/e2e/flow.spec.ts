@@ -3,13 +3,12 @@
  * CLI (`simclr-studio serve`): project → import → pretrain → map → label → fine-tune → export.
  */
 import { test, expect, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { generateSampleFolder } from '../../src/main/engine/sample/generate-sample';
 import type { ImageItem } from '../../src/shared/contract';
+import { startStudioServer, type StudioServer } from './studio-server';
 
 const work = mkdtempSync(join(tmpdir(), 'simclr-e2e-'));
 const sampleDir = join(work, 'sample');
@@ -19,43 +18,19 @@ const exportDir = join(work, 'export');
 const screenshotsDir = process.env.SCREENSHOTS_DIR ?? join('test-results', 'screens');
 const perClass = 12;
 
-let server: ChildProcess;
-let openUrl = '';
-let token = '';
+let server: StudioServer;
 
 test.beforeAll(async () => {
   const sample = await generateSampleFolder(sampleDir, { perClass, size: 32, seed: 7 });
   expect(sample.files).toBe(perClass * sample.classes.length);
   writeFileSync(join(sampleDir, 'broken.jpg'), 'not really a jpeg');
   mkdirSync(screenshotsDir, { recursive: true });
-
-  server = spawn(process.execPath, ['bin/simclr-studio.mjs', 'serve', '--port', '0', '--json'], {
-    env: { ...process.env, SIMCLR_BACKEND: 'wasm' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: server.stdout! });
-  for await (const line of lines) {
-    if (!line.startsWith('{')) continue;
-    ({ openUrl, token } = JSON.parse(line) as { openUrl: string; token: string });
-    break;
-  }
-  expect(openUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+  server = await startStudioServer();
 });
 
 test.afterAll(() => {
-  server?.kill('SIGTERM');
+  server?.process.kill('SIGTERM');
 });
-
-/** Ground truth for the test's own checks, asked of the same API the UI uses. */
-async function api<T>(command: string, args: object = {}): Promise<T> {
-  const response = await fetch(new URL(`/api/call/${command}`, openUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(args),
-  });
-  expect(response.ok).toBe(true);
-  return (await response.json()) as T;
-}
 
 async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(screenshotsDir, `${name}.png`) });
@@ -64,7 +39,7 @@ async function shoot(page: Page, name: string): Promise<void> {
 test('a user walks every step of the flow in the browser UI', async ({ page }) => {
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(openUrl);
+  await page.goto(server.openUrl);
   await expect(page).toHaveURL(/\/$/); // the token is taken out of the address bar
 
   // 1. Create the project.
@@ -103,7 +78,7 @@ test('a user walks every step of the flow in the browser UI', async ({ page }) =
   await page.getByTestId('embed-start').click();
   await expect(page.getByTestId('map-count')).toContainText(`${perClass * 4} points`, { timeout: 120_000 });
   const map = page.getByTestId('embedding-map');
-  const points = await api<{ id: number; x: number; y: number }[]>('getMap');
+  const points = await server.api<{ id: number; x: number; y: number }[]>('getMap');
   expect(points).toHaveLength(perClass * 4);
   // The canvas names one drawn point's position, so the hover lands on a point rather than on a guess.
   const [pointX, pointY] = (await map.getAttribute('data-sample-point'))!.split(',').map(Number);
@@ -115,7 +90,7 @@ test('a user walks every step of the flow in the browser UI', async ({ page }) =
 
   // 5. Label: one class per sample folder, four images each, assigned with the number keys.
   await page.getByTestId('nav-label').click();
-  const images = (await api<{ items: ImageItem[] }>('listImages', { limit: 500 })).items;
+  const images = (await server.api<{ items: ImageItem[] }>('listImages', { limit: 500 })).items;
   const classNames = ['checkers', 'circles', 'stripes', 'triangles'];
   for (const name of classNames) {
     await page.getByTestId('class-name').fill(name);

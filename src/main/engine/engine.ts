@@ -4,27 +4,33 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { z } from 'zod';
 import type {
+  ClassInfo,
   CommandName,
   CommandResults,
   EventName,
+  ImportResult,
   JobSnapshot,
   ProjectStatus,
   StudioEvents,
 } from '../../shared/contract';
 import { StudioError, commandSchemas, parseArgs } from '../../shared/contract';
-import { importFolder } from './import/import-folder';
+import { importFolder, importPaths, type ImportOptions, type ImportProgress } from './import/import-folder';
 import { isImageFileName } from './import/scan';
 import { JobRunner } from './jobs/job-runner';
 import type { WorkerLauncher } from './jobs/protocol';
 import { launchNodeWorker } from './jobs/node-launcher';
+import { loadEmbeddingMatrix, type EmbeddingMatrix } from './labels/embedding-matrix';
+import type { LabelAssignment } from './labels/history';
+import { nearestNeighbours } from './labels/similarity';
+import { suggestLabels } from './labels/suggestions';
 import { chooseBackendName } from './ml/backend-choice';
 import { ProjectStore } from './store/project-store';
 import { parseLabelsCsv } from './store/csv';
-import { predictionsCsv } from './store/export-csv';
+import { labelsCsv, predictionsCsv } from './store/export-csv';
 
 type Args<C extends CommandName> = z.output<(typeof commandSchemas)[C]>;
 type EventListener = (event: EventName, payload: unknown) => void;
@@ -41,6 +47,8 @@ export interface EngineOptions {
 
 export class Engine implements CommandHandlers {
   #store: ProjectStore | null = null;
+  /** The embeddings packed for similarity and suggestions; dropped when an embed job ends or the project changes. */
+  #embeddingMatrix: EmbeddingMatrix | null = null;
   readonly #listeners = new Set<EventListener>();
   readonly #jobs: JobRunner;
   readonly #forcedBackend: string | undefined;
@@ -49,6 +57,7 @@ export class Engine implements CommandHandlers {
     this.#forcedBackend = options.backend ?? process.env.SIMCLR_BACKEND;
     this.#jobs = new JobRunner(options.launchWorker ?? launchNodeWorker, this.#forcedBackend, (snapshot) => {
       this.#emit('job', snapshot);
+      if (snapshot.state !== 'running' && snapshot.kind === 'embed') this.#embeddingMatrix = null;
       if (snapshot.state !== 'running') this.#emit('projectChanged', { what: changedBy[snapshot.kind] });
     });
   }
@@ -99,6 +108,7 @@ export class Engine implements CommandHandlers {
     store.markInterruptedRuns();
     this.#store?.close();
     this.#store = store;
+    this.#embeddingMatrix = null;
     this.#emit('projectChanged', { what: 'project' });
     return this.status();
   }
@@ -116,7 +126,7 @@ export class Engine implements CommandHandlers {
         ? {
             images: store.count('images'),
             failed: store.count('import_failures'),
-            duplicates: store.count('duplicate_paths'),
+            duplicates: store.duplicatePathCount(),
             labelled: store.count('labels'),
             classes: store.count('classes'),
             embeddings: store.count('embeddings'),
@@ -152,36 +162,47 @@ export class Engine implements CommandHandlers {
     };
   }
 
-  async importFolder({ folder }: Args<'importFolder'>): Promise<JobSnapshot> {
-    const store = this.store;
+  async importFolder({ folder, labelsFromSubfolders }: Args<'importFolder'>): Promise<JobSnapshot> {
     const root = resolve(folder);
-    return this.#jobs.runInProcess(store, 'import', { folder: root }, async (report, signal) => {
-      const result = await importFolder(
-        store,
-        root,
-        (p) =>
-          report({
-            fraction: p.total ? p.done / p.total : null,
-            phase: 'importing',
-            message: `${p.done} / ${p.total} files`,
-            metrics: {
-              done: p.done,
-              total: p.total,
-              imported: p.imported,
-              failed: p.failed,
-              imagesPerSecond: p.imagesPerSecond,
-              etaSeconds: p.imagesPerSecond > 0 ? (p.total - p.done) / p.imagesPerSecond : 0,
-            },
-          }),
-        signal,
-      );
+    return this.#runImport({ folder: root, labelsFromSubfolders }, (options) => importFolder(this.store, root, options));
+  }
+
+  async importPaths({ paths, labelsFromSubfolders }: Args<'importPaths'>): Promise<JobSnapshot> {
+    const absolute = paths.map((p) => resolve(p));
+    return this.#runImport({ paths: absolute, labelsFromSubfolders }, (options) => importPaths(this.store, absolute, options));
+  }
+
+  /** Runs an import as a job, reporting counts, images/s and the time left. */
+  #runImport(jobOptions: Record<string, unknown>, run: (options: ImportOptions) => Promise<ImportResult>): JobSnapshot {
+    const labelsFromSubfolders = jobOptions.labelsFromSubfolders === true;
+    return this.#jobs.runInProcess(this.store, 'import', jobOptions, async (report, signal) => {
+      const onProgress = (p: ImportProgress) =>
+        report({
+          fraction: p.total ? p.done / p.total : null,
+          phase: 'importing',
+          message: `${p.done} / ${p.total} files`,
+          metrics: {
+            done: p.done,
+            total: p.total,
+            imported: p.imported,
+            failed: p.failed,
+            imagesPerSecond: p.imagesPerSecond,
+            etaSeconds: p.imagesPerSecond > 0 ? (p.total - p.done) / p.imagesPerSecond : 0,
+          },
+        });
+      const result = await run({ labelsFromSubfolders, onProgress, signal });
       this.#emit('projectChanged', { what: 'images' });
+      if (result.labelled > 0) this.#emit('projectChanged', { what: 'labels' });
       return result;
     });
   }
 
   async listImages(args: Args<'listImages'>): Promise<CommandResults['listImages']> {
-    return this.store.listImages(args.filter, args.classId, args.offset, args.limit);
+    return this.store.listImages(args.filter, args.classId, args.offset, args.limit, { maxConfidence: args.maxConfidence, sort: args.sort });
+  }
+
+  async listImageIds({ filter, classId, maxConfidence }: Args<'listImageIds'>): Promise<CommandResults['listImageIds']> {
+    return this.store.listImageIds(filter, classId, maxConfidence);
   }
 
   async listFailures(): Promise<CommandResults['listFailures']> {
@@ -198,10 +219,68 @@ export class Engine implements CommandHandlers {
     return created;
   }
 
+  async renameClass({ classId, name }: Args<'renameClass'>): Promise<CommandResults['renameClass']> {
+    return this.#classEdited(this.store.renameClass(classId, name));
+  }
+
+  async recolorClass({ classId, color }: Args<'recolorClass'>): Promise<CommandResults['recolorClass']> {
+    return this.#classEdited(this.store.recolorClass(classId, color));
+  }
+
+  async mergeClasses({ sourceIds, targetId }: Args<'mergeClasses'>): Promise<CommandResults['mergeClasses']> {
+    const moved = this.store.mergeClasses(sourceIds, targetId);
+    return { moved, history: this.#classesChanged() };
+  }
+
+  async deleteClass({ classId }: Args<'deleteClass'>): Promise<CommandResults['deleteClass']> {
+    const unlabelled = this.store.deleteClass(classId);
+    return { unlabelled, history: this.#classesChanged() };
+  }
+
+  async undoLabels(): Promise<CommandResults['undoLabels']> {
+    const changed = this.store.history.undo();
+    return { changed, history: this.#classesChanged() };
+  }
+
+  async redoLabels(): Promise<CommandResults['redoLabels']> {
+    const changed = this.store.history.redo();
+    return { changed, history: this.#classesChanged() };
+  }
+
+  async labelHistory({ limit }: Args<'labelHistory'>): Promise<CommandResults['labelHistory']> {
+    return { changes: this.store.history.changes(limit), state: this.store.history.state() };
+  }
+
+  async suggestLabels({ count }: Args<'suggestLabels'>): Promise<CommandResults['suggestLabels']> {
+    const plan = suggestLabels(this.store, this.#embeddings(), count);
+    const items = new Map(this.store.imageItems(plan.suggestions.map((s) => s.imageId)).map((item) => [item.id, item]));
+    return {
+      strategy: plan.strategy,
+      suggestions: plan.suggestions.map((s) => ({ image: items.get(s.imageId)!, reason: s.reason, score: s.score })),
+    };
+  }
+
+  async similarImages({ imageId, count }: Args<'similarImages'>): Promise<CommandResults['similarImages']> {
+    const matrix = this.#embeddings();
+    const row = matrix.rowOf.get(imageId);
+    if (row === undefined) throw new StudioError(`Image ${imageId} has no embedding yet; compute the map again to include it`);
+    const neighbours = nearestNeighbours(matrix, row, count);
+    const items = this.store.imageItems(neighbours.map((n) => matrix.imageIds[n.row]));
+    return items.map((image, i) => ({ image, similarity: neighbours[i].similarity }));
+  }
+
+  async writeLabelsCsv({ outPath }: Args<'writeLabelsCsv'>): Promise<CommandResults['writeLabelsCsv']> {
+    const csv = labelsCsv(this.store);
+    await writeFile(outPath, csv.text).catch((error: Error) => {
+      throw new StudioError(`${outPath}: cannot write (${error.message})`);
+    });
+    return { labelled: csv.rows };
+  }
+
   async setLabels({ imageIds, classId }: Args<'setLabels'>): Promise<CommandResults['setLabels']> {
     const changed = this.store.setLabels(imageIds, classId);
     this.#emit('projectChanged', { what: 'labels' });
-    return { changed };
+    return { changed, history: this.store.history.state() };
   }
 
   async importLabelsCsv({ csvPath }: Args<'importLabelsCsv'>): Promise<CommandResults['importLabelsCsv']> {
@@ -212,20 +291,18 @@ export class Engine implements CommandHandlers {
     const rows = parseLabelsCsv(text, csvPath);
     const roots = store.roots();
     const unmatched: string[] = [];
-    let labelled = 0;
+    const assignments: LabelAssignment[] = [];
     store.db.transaction(() => {
       for (const row of rows) {
         const candidates = isAbsolute(row.path) ? [row.path] : [resolve(dirname(csvPath), row.path), ...roots.map((r) => join(r, row.path))];
         const imageId = candidates.map((p) => store.imageIdByPath(p)).find((id) => id !== undefined);
-        if (imageId === undefined) {
-          unmatched.push(row.path);
-          continue;
-        }
-        labelled += store.setLabels([imageId], store.ensureClass(row.label).id);
+        if (imageId === undefined) unmatched.push(row.path);
+        else assignments.push({ imageId, classId: store.ensureClass(row.label).id });
       }
+      store.applyLabels(assignments, 'csv', `labels from ${basename(csvPath)}`);
     })();
     this.#emit('projectChanged', { what: 'labels' });
-    return { labelled, unmatched };
+    return { labelled: new Set(assignments.map((a) => a.imageId)).size, unmatched };
   }
 
   async getMap(): Promise<CommandResults['getMap']> {
@@ -262,6 +339,25 @@ export class Engine implements CommandHandlers {
 
   async cancelJob({ jobId }: Args<'cancelJob'>): Promise<CommandResults['cancelJob']> {
     return { cancelled: this.#jobs.cancel(jobId) };
+  }
+
+  #classEdited(edited: ClassInfo): ClassInfo {
+    this.#emit('projectChanged', { what: 'classes' });
+    return edited;
+  }
+
+  /** After a change that may delete or recreate classes: both the classes and the labels are refetched. */
+  #classesChanged(): CommandResults['undoLabels']['history'] {
+    this.#emit('projectChanged', { what: 'classes' });
+    this.#emit('projectChanged', { what: 'labels' });
+    return this.store.history.state();
+  }
+
+  #embeddings(): EmbeddingMatrix {
+    const store = this.store;
+    // A count that moved means an embed job wrote rows since the matrix was packed.
+    if (this.#embeddingMatrix?.imageIds.length !== store.count('embeddings')) this.#embeddingMatrix = loadEmbeddingMatrix(store);
+    return this.#embeddingMatrix;
   }
 
   #requireImages(): void {

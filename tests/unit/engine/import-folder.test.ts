@@ -27,7 +27,7 @@ test('scan finds images recursively and does not loop through a symlinked folder
   const root = await messyFolder();
   const { files } = await scanImageFiles(root);
   assert.deepEqual(
-    files.map((f) => f.slice(root.length + 1)),
+    files.map((f) => f.path.slice(root.length + 1)),
     ['a.png', 'empty.jpg', 'nested/a-copy.png', 'nested/c.webp', 'nested/deeper/b.jpg', 'notes.png', 'truncated.jpg'],
   );
 });
@@ -40,7 +40,7 @@ test('import stores one row per distinct image, a thumbnail each, and a reason f
   const root = await messyFolder();
   const store = ProjectStore.open(join(tempDir(), 'project'));
   const progress: number[] = [];
-  const result = await importFolder(store, root, (p) => progress.push(p.done));
+  const result = await importFolder(store, root, { onProgress: (p) => progress.push(p.done) });
 
   assert.equal(result.imported, 3);
   assert.equal(result.duplicates, 1);
@@ -80,7 +80,7 @@ test('cancelling an import keeps what was imported so far', async () => {
   for (let i = 0; i < 40; i++) await writeImage(join(root, `img${String(i).padStart(2, '0')}.png`), { rgb: [i * 5, 100, 200 - i * 4] });
   const store = ProjectStore.open(join(tempDir(), 'project'));
   const controller = new AbortController();
-  const result = await importFolder(store, root, (p) => p.done >= 10 && controller.abort(), controller.signal);
+  const result = await importFolder(store, root, { onProgress: (p) => p.done >= 10 && controller.abort(), signal: controller.signal });
   assert.ok(result.imported >= 10 && result.imported < 40, `imported ${result.imported}`);
   assert.equal(store.count('images'), result.imported);
   assert.ok(existsSync(store.layout.thumbnail(1)));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/main/engine/ml/backend';
-import { applyViewParams, augmentBatch, drawViewParams, twoViews, type ViewParams } from '../../../src/main/engine/ml/augment';
+import { applyViewParams, augmentBatch, blurKernelSize, drawViewParams, twoViews, type ViewParams } from '../../../src/main/engine/ml/augment';
 import { Rng } from '../../../src/main/engine/ml/rng';
 
 await initBackend('wasm');
@@ -102,6 +102,29 @@ test('blur lowers pixel variance, keeps a constant image constant, and only touc
   assert.ok(tf.max(tf.abs(y.slice([1], [1]).sub(x.slice([1], [1])))).dataSync()[0] < 1e-5);
   const c = tf.fill([1, 64, 64, 3], 0.7) as tf.Tensor4D;
   assert.ok(tf.max(tf.abs(applyViewParams(c, 64, [plain([0, 0, 1, 1], { blurSigma: 1.5 })]).sub(0.7))).dataSync()[0] < 1e-5);
+});
+
+test('blur kernel is a tenth of the side (odd), off at ≤ 32 px, and sigma is uniform in [0.1, 2.0]', () => {
+  // The paper's code: kernel_size = side // 10, radius = kernel_size // 2, kernel = 2·radius + 1.
+  assert.equal(blurKernelSize(224), 23);
+  assert.equal(blurKernelSize(96), 9);
+  assert.equal(blurKernelSize(64), 7);
+  assert.equal(blurKernelSize(40), 5);
+  assert.equal(blurKernelSize(33), 3);
+  assert.equal(blurKernelSize(32), 0);
+  assert.equal(blurKernelSize(16), 0);
+  // An impulse spreads over exactly the kernel's width: 7 pixels at 64 px.
+  const impulse = tf.buffer([1, 64, 64, 3], 'float32');
+  for (let c = 0; c < 3; c++) impulse.set(1, 0, 32, 32, c);
+  const blurred = applyViewParams(impulse.toTensor() as tf.Tensor4D, 64, [plain([0, 0, 1, 1], { blurSigma: 2 })]);
+  const row = blurred.slice([0, 32, 0, 0], [1, 1, 64, 1]).dataSync();
+  const touched = Array.from(row).flatMap((v, x) => (v > 1e-6 ? [x] : []));
+  assert.deepEqual(touched, [29, 30, 31, 32, 33, 34, 35]);
+  const sigmas = drawViewParams(new Rng(13), N, 96, 96, 96).flatMap((p) => (p.blurSigma === null ? [] : [p.blurSigma]));
+  const meanSigma = sigmas.reduce((a, v) => a + v, 0) / sigmas.length;
+  // U(0.1, 2.0) has mean 1.05 and standard deviation 1.9/√12 ≈ 0.55.
+  assert.ok(Math.abs(meanSigma - 1.05) < 4.5 * (0.55 / Math.sqrt(sigmas.length)), `mean sigma ${meanSigma}`);
+  assert.ok(Math.min(...sigmas) < 0.15 && Math.max(...sigmas) > 1.95);
 });
 
 test('augmented batches: shape, range [0,1], determinism under a seed, no tensor leaks', () => {

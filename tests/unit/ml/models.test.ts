@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/main/engine/ml/backend';
-import { buildEncoder, representationDim } from '../../../src/main/engine/ml/encoder';
+import { buildEncoder, representationDim, usesImagenetStem } from '../../../src/main/engine/ml/encoder';
 import { buildProjectionHead } from '../../../src/main/engine/ml/head';
 
 await initBackend('wasm');
@@ -16,6 +16,61 @@ test('resnet-mini has exactly 2,795,040 trainable parameters and a 256-d output'
   assert.deepEqual(enc.outputs[0].shape, [null, 256]);
   // No conv has a bias: each is followed by batch norm.
   assert.ok(enc.trainableWeights.every((w) => !/conv\/bias/.test(w.originalName)));
+  enc.dispose();
+});
+
+/** conv k×k (cin → cout, no bias: batch norm follows) plus that batch norm's γ and β. */
+const convBn = (k: number, cin: number, cout: number) => k * k * cin * cout + 2 * cout;
+
+/**
+ * Trainable parameters of a ResNet without its fc layer, transcribed from He et al.'s Table 1: a stem conv,
+ * then stages whose first block changes width/stride through a 1×1 projection shortcut.
+ */
+function resnetParams(block: 'basic' | 'bottleneck', blocks: number[], stemKernel: number): number {
+  const widths = [64, 128, 256, 512];
+  let total = convBn(stemKernel, 3, 64);
+  let cin = 64;
+  widths.forEach((w, stage) => {
+    for (let b = 0; b < blocks[stage]; b++) {
+      const cout = block === 'basic' ? w : 4 * w;
+      total += block === 'basic' ? convBn(3, cin, w) + convBn(3, w, w) : convBn(1, cin, w) + convBn(3, w, w) + convBn(1, w, 4 * w);
+      if (cin !== cout || (b === 0 && stage > 0)) total += convBn(1, cin, cout);
+      cin = cout;
+    }
+  });
+  return total;
+}
+
+test('resnet18 matches torchvision ResNet-18 without fc: 11,176,512 parameters, ImageNet stem above 64 px', () => {
+  // Hand check of the formula on ResNet-18: stem 9,408 + 128; stages 147,968 + 525,568 + 2,099,712 + 8,393,728.
+  assert.equal(9408 + 128 + 147_968 + 525_568 + 2_099_712 + 8_393_728, 11_176_512);
+  assert.equal(resnetParams('basic', [2, 2, 2, 2], 7), 11_176_512);
+  const big = buildEncoder('resnet18', 96);
+  assert.equal(trainableCount(big), 11_176_512);
+  assert.equal(representationDim('resnet18'), 512);
+  // 96 → 48 (7×7 stride 2) → 24 (max-pool) → 24, 12, 6, 3.
+  assert.deepEqual(big.getLayer('stem_pool').outputShape, [null, 24, 24, 64]);
+  assert.deepEqual(big.getLayer('stage4_block2_out').outputShape, [null, 3, 3, 512]);
+  big.dispose();
+  // At ≤ 64 px the CIFAR stem: one 3×3 stride-1 conv, no pool (the paper's CIFAR-10 variant).
+  assert.ok(!usesImagenetStem('resnet18', 64) && usesImagenetStem('resnet18', 65));
+  const small = buildEncoder('resnet18', 32);
+  assert.equal(trainableCount(small), resnetParams('basic', [2, 2, 2, 2], 3));
+  assert.ok(!small.layers.some((l) => l.name === 'stem_pool'));
+  assert.deepEqual(small.getLayer('stage1_block1_out').outputShape, [null, 32, 32, 64]);
+  small.dispose();
+});
+
+test("resnet50 is the paper's: bottlenecks [3,4,6,3], 2048-d h, 23,508,032 parameters without fc", () => {
+  assert.equal(resnetParams('bottleneck', [3, 4, 6, 3], 7), 23_508_032);
+  // Built symbolically at 224 px: no activations are allocated, only the weights.
+  const enc = buildEncoder('resnet50', 224, 1);
+  assert.equal(trainableCount(enc), 23_508_032);
+  assert.equal(representationDim('resnet50'), 2048);
+  assert.deepEqual(enc.outputs[0].shape, [null, 2048]);
+  assert.deepEqual(enc.getLayer('stem_pool').outputShape, [null, 56, 56, 64]);
+  assert.deepEqual(enc.getLayer('stage4_block3_out').outputShape, [null, 7, 7, 2048]);
+  assert.equal(enc.layers.filter((l) => /^stage\d_block\d_add$/.test(l.name)).length, 16);
   enc.dispose();
 });
 

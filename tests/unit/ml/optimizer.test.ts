@@ -43,6 +43,29 @@ test('LARS leaves batch-norm parameters and biases to plain momentum SGD', () =>
   b.dispose();
 });
 
+test("one LARS step on a real layer's variables: the kernel is adapted and decayed, batch-norm γ/β are not", () => {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [2], units: 2, useBias: false, kernelInitializer: 'ones', name: 'lars_probe_dense' }),
+      tf.layers.batchNormalization({ name: 'lars_probe_batch_normalization' }),
+    ],
+  });
+  const named = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  assert.deepEqual(named.map((v) => isExcludedFromLars(v.name)), [false, true, true], named.map((v) => v.name).join());
+  const grads = [[0.3, -0.4, 0, 0], [0.5, -0.5], [0.2, 0.1]];
+  const opt = new LarsOptimizer(2, { momentum: 0.9, weightDecay: 0.1, eta: 0.01 });
+  opt.applyGradients(named.map((v, i) => ({ name: v.name, tensor: tf.tensor(grads[i], v.shape) })));
+  // Kernel (all ones, ‖w‖ = 2): g' = g + 0.1·w; lr' = 2 · 0.01 · 2 / ‖g'‖; w −= lr'·g'.
+  const gk = grads[0].map((g) => g + 0.1);
+  const lrk = (2 * 0.01 * 2) / Math.hypot(...gk);
+  closeAll(named[0].dataSync(), gk.map((g) => 1 - lrk * g));
+  // γ (ones) and β (zeros): plain momentum SGD at lr 2, no decay.
+  closeAll(named[1].dataSync(), grads[1].map((g) => 1 - 2 * g));
+  closeAll(named[2].dataSync(), grads[2].map((g) => -2 * g));
+  opt.dispose();
+  model.dispose();
+});
+
 test('createOptimizer makes Adam or LARS with a settable learning rate', () => {
   const adam = createOptimizer('adam', 0.1);
   const x = tf.variable(tf.scalar(1), true, 'adam_test/kernel');

@@ -92,7 +92,7 @@ test('an import job runs to the end and its thumbnails are served with the token
   assert.equal(started.body.kind, 'import');
   const final = await engine.waitForJob(String(started.body.id));
   assert.equal(final.state, 'done');
-  assert.deepEqual(final.result, { imported: 1, duplicates: 0, failed: [] });
+  assert.deepEqual(final.result, { imported: 1, duplicates: 0, failed: [], added: 1, changed: 0, missing: 0, moved: 0, labelled: 0 });
   const thumbnail = await fetch(`${server.url}${httpRoutes.thumbnail(1)}?token=${server.token}`);
   assert.equal(thumbnail.status, 200);
   assert.equal(thumbnail.headers.get('content-type'), 'image/webp');

@@ -9,9 +9,12 @@ import type { ImportFailure } from '../../../shared/contract';
 import type { ProjectStore } from '../store/project-store';
 import { describeDecodeError } from '../import/reasons';
 
+/** The side training uses unless told otherwise; import fills this cache as it reads, so training starts at once. */
+export const defaultCacheSide = 32;
+
 /** How the model sees an image: this exact resize, RGB, then divided by 255 (the export documents it). */
-export async function imageToModelPixels(path: string, side: number): Promise<Buffer> {
-  return sharp(path, { failOn: 'warning' })
+export async function imageToModelPixels(input: string | Buffer, side: number): Promise<Buffer> {
+  return sharp(input, { failOn: 'warning' })
     .rotate()
     .resize(side, side, { fit: 'fill' })
     .removeAlpha()
@@ -47,8 +50,7 @@ export class PixelCache {
     const missing = store.imageIds().filter((id) => !cached.has(id));
     const paths = store.imagePaths(missing);
     const failures: ImportFailure[] = [];
-    const file = openSync(path, existsSync(path) ? 'r+' : 'w+');
-    const recordBytes = side * side * 3;
+    const writer = new PixelCacheWriter(store, side);
     try {
       let done = 0;
       const batchSize = 32;
@@ -63,20 +65,18 @@ export class PixelCache {
             ),
           ),
         );
-        const written: number[] = [];
         for (const result of results) {
           if ('pixels' in result) {
-            writeSync(file, result.pixels, 0, recordBytes, (result.id - 1) * recordBytes);
-            written.push(result.id);
+            writer.write(result.id, result.pixels);
+            cached.add(result.id);
           } else failures.push({ path: paths.get(result.id)!, reason: describeDecodeError(result.error) });
         }
-        store.markCached(side, written);
-        written.forEach((id) => cached.add(id));
+        writer.flush();
         done += ids.length;
         onProgress({ done, total: missing.length });
       }
     } finally {
-      closeSync(file);
+      writer.close();
     }
     return { cache: new PixelCache(path, side, cached), failures };
   }
@@ -99,5 +99,38 @@ export class PixelCache {
       closeSync(file);
     }
     return out;
+  }
+}
+
+/** Writes records straight into a cache file (import fills it as it reads); `flush` records which images it holds. */
+export class PixelCacheWriter {
+  readonly #file: number;
+  readonly #recordBytes: number;
+  #written: number[] = [];
+
+  constructor(
+    private readonly store: ProjectStore,
+    readonly side: number,
+  ) {
+    const path = store.layout.pixelCache(side);
+    this.#file = openSync(path, existsSync(path) ? 'r+' : 'w+');
+    this.#recordBytes = side * side * 3;
+  }
+
+  write(imageId: number, pixels: Buffer): void {
+    if (pixels.length !== this.#recordBytes) throw new Error(`expected ${this.#recordBytes} bytes of pixels, got ${pixels.length}`);
+    writeSync(this.#file, pixels, 0, this.#recordBytes, (imageId - 1) * this.#recordBytes);
+    this.#written.push(imageId);
+  }
+
+  /** Marks what was written as cached; call inside the transaction that adds the images. */
+  flush(): void {
+    this.store.markCached(this.side, this.#written);
+    this.#written = [];
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.#file);
   }
 }

@@ -1,4 +1,5 @@
 /** Turns file-system and decoder errors into the short reasons a user sees next to a file's path. */
+import sharp from 'sharp';
 
 export function describeFileError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException)?.code;
@@ -31,4 +32,13 @@ export function describeDecodeError(error: unknown): string {
   const message = (error as Error)?.message ?? String(error);
   const known = decoderReasons.find(([pattern]) => pattern.test(message));
   return known ? known[1] : `could not decode (${message.split('\n')[0]})`;
+}
+
+/** BMP is read only by libvips' ImageMagick loader, which sharp's prebuilt binaries leave out. */
+const readsBmp = sharp.format.magick?.input.buffer === true;
+
+/** A clear reason for a format the decoder cannot read at all, told by the file's first bytes. */
+export function unsupportedFormatReason(bytes: Buffer): string | null {
+  const isBmp = bytes.length >= 2 && bytes[0] === 0x42 && bytes[1] === 0x4d; // "BM"
+  return isBmp && !readsBmp ? 'BMP is not supported by this build’s image decoder; convert it to PNG to import it' : null;
 }

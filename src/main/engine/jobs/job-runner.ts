@@ -64,6 +64,7 @@ export class JobRunner {
 
   /** Runs a job in a fresh worker process. */
   runInWorker(store: ProjectStore, kind: WorkerKind, options: Record<string, unknown>): JobSnapshot {
+    this.#refuseIfBusy(); // before launching, so a refused job leaves no idle process behind
     const worker = this.launchWorker();
     let ended = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -95,9 +96,7 @@ export class JobRunner {
     cancel: () => void,
     begin: (job: ActiveJob) => void,
   ): JobSnapshot {
-    if (this.#active) {
-      throw new StudioError(`A ${this.#active.snapshot.kind} job is already running; wait for it or cancel it first`);
-    }
+    this.#refuseIfBusy();
     let resolveFinished!: (snapshot: JobSnapshot) => void;
     const finished = new Promise<JobSnapshot>((resolve) => (resolveFinished = resolve));
     const snapshot: JobSnapshot = {
@@ -116,6 +115,12 @@ export class JobRunner {
     this.publish(snapshot);
     begin(job);
     return snapshot;
+  }
+
+  #refuseIfBusy(): void {
+    if (this.#active) {
+      throw new StudioError(`A ${this.#active.snapshot.kind} job is already running; wait for it or cancel it first`);
+    }
   }
 
   #progress(job: ActiveJob, update: ProgressUpdate): void {

@@ -30,6 +30,8 @@ function connectToParent(): { send(message: FromWorker): Promise<void>; onMessag
 
 const parent = connectToParent();
 const controller = new AbortController();
+// A worker whose engine died (killed CLI, crashed app) has no one to report to: stop rather than train on.
+process.on('disconnect', () => process.exit(1));
 
 parent.onMessage((message) => {
   if (message.type === 'cancel') controller.abort();

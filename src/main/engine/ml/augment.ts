@@ -51,6 +51,12 @@ export interface ViewParams {
 /** Blur is pointless (and the paper omits it) on CIFAR-sized images. */
 const maxUnblurredSide = 32;
 
+/** Side of the blur kernel for views of side S: odd, about S/10 as in the paper's code; 0 (no blur) at S ≤ 32. */
+export function blurKernelSize(side: number): number {
+  if (side <= maxUnblurredSide) return 0;
+  return 2 * Math.max(1, Math.floor(Math.floor(side / 10) / 2)) + 1;
+}
+
 /** Rec. 601 luma weights, used for grayscale, saturation and contrast. */
 const luma = [0.299, 0.587, 0.114];
 
@@ -102,7 +108,7 @@ export function drawViewParams(rng: Rng, count: number, height: number, width: n
     const flip = rng.bernoulli(o.flipProb);
     const jitter = rng.bernoulli(o.colorJitterProb) ? sampleJitter(rng, o.colorStrength) : null;
     const grayscale = rng.bernoulli(o.grayscaleProb);
-    const blurSigma = outSize > maxUnblurredSide && rng.bernoulli(o.blurProb) ? rng.uniform(o.blurSigma[0], o.blurSigma[1]) : null;
+    const blurSigma = blurKernelSize(outSize) > 0 && rng.bernoulli(o.blurProb) ? rng.uniform(o.blurSigma[0], o.blurSigma[1]) : null;
     return { box: flip ? [y1, x2, y2, x1] : [y1, x1, y2, x2], flip, jitter, grayscale, blurSigma };
   });
 }
@@ -191,7 +197,8 @@ function applyBlur(images: tf.Tensor4D, params: ViewParams[]): tf.Tensor4D {
   if (!params.some((p) => p.blurSigma !== null)) return images;
   return tf.tidy(() => {
     const [b, s] = images.shape;
-    const radius = Math.max(1, Math.floor(Math.floor(s / 10) / 2));
+    // Explicitly requested blur on a view of ≤ 32 px still gets the smallest kernel, 3×3.
+    const radius = Math.max(1, (blurKernelSize(s) - 1) / 2);
     const channels = b * 3;
     const taps = params.map((p) => gaussianTaps(p.blurSigma, radius));
     // Filter value for tap t of channel (image i, colour c).

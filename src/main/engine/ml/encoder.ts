@@ -1,27 +1,47 @@
 /**
- * CIFAR-style ResNet encoder f(·) of SimCLR, built with tf.layers' functional API so it saves and loads in
- * the TensorFlow.js layers format and can be extended with a classifier head.
+ * ResNet encoders f(·) of SimCLR, built with tf.layers' functional API so they save and load in the
+ * TensorFlow.js layers format and can be extended with a classifier head.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderName } from '../../../shared/contract';
 
+type Stages = [number, number, number, number];
+
 interface EncoderSpec {
-  widths: [number, number, number, number];
-  blocksPerStage: number;
+  /** Basic: two 3×3 convs (ResNet-18/34). Bottleneck: 1×1 → 3×3 → 1×1 at 4× width (ResNet-50 and up). */
+  block: 'basic' | 'bottleneck';
+  /** Width of each stage's 3×3 convolutions. */
+  widths: Stages;
+  blocksPerStage: Stages;
+  /** 'cifar': always the 3×3 stride-1 stem. 'by-size': the ImageNet stem above 64 px, the CIFAR one below. */
+  stem: 'cifar' | 'by-size';
 }
 
 const specs: Record<EncoderName, EncoderSpec> = {
   // ResNet-18 layout at a quarter of the width: 2,795,040 trainable parameters.
-  'resnet-mini': { widths: [32, 64, 128, 256], blocksPerStage: 2 },
+  'resnet-mini': { block: 'basic', widths: [32, 64, 128, 256], blocksPerStage: [2, 2, 2, 2], stem: 'cifar' },
   // Small enough to train in seconds at 16–32 px, for tests and demos.
-  'resnet-tiny': { widths: [8, 16, 32, 64], blocksPerStage: 1 },
+  'resnet-tiny': { block: 'basic', widths: [8, 16, 32, 64], blocksPerStage: [1, 1, 1, 1], stem: 'cifar' },
+  // He et al.'s ResNet-18: 11,176,512 trainable parameters with the ImageNet stem.
+  resnet18: { block: 'basic', widths: [64, 128, 256, 512], blocksPerStage: [2, 2, 2, 2], stem: 'by-size' },
+  // The paper's ResNet-50: 23,508,032 trainable parameters with the ImageNet stem.
+  resnet50: { block: 'bottleneck', widths: [64, 128, 256, 512], blocksPerStage: [3, 4, 6, 3], stem: 'by-size' },
 };
 
 const stageStrides = [1, 2, 2, 2];
+const bottleneckExpansion = 4;
+/** The paper's CIFAR-10 variant swaps the ImageNet stem for a 3×3 stride-1 conv without max-pool on small images. */
+const maxCifarStemSide = 64;
 
-/** Dimension of the representation h (the last stage's width). */
+/** Dimension of the representation h (the last stage's output width). */
 export function representationDim(name: EncoderName): number {
-  return specs[name].widths[3];
+  const spec = specs[name];
+  return spec.widths[3] * (spec.block === 'bottleneck' ? bottleneckExpansion : 1);
+}
+
+/** Whether the encoder starts with the ImageNet stem (7×7 stride-2 conv + 3×3 stride-2 max-pool) at this size. */
+export function usesImagenetStem(name: EncoderName, imageSize: number): boolean {
+  return specs[name].stem === 'by-size' && imageSize > maxCifarStemSide;
 }
 
 /**
@@ -49,14 +69,31 @@ function relu(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
   return tf.layers.reLU({ name }).apply(x) as tf.SymbolicTensor;
 }
 
-/** Two 3×3 conv+BN with an identity shortcut, or a 1×1 conv+BN projection when the shape changes. */
-function basicBlock(x: tf.SymbolicTensor, filters: number, strides: number, name: string, init: NextInit): tf.SymbolicTensor {
-  const inChannels = x.shape[3];
-  let y = relu(convBn(x, filters, 3, strides, `${name}_a`, init), `${name}_a_relu`);
-  y = convBn(y, filters, 3, 1, `${name}_b`, init);
-  const shortcut = strides !== 1 || inChannels !== filters ? convBn(x, filters, 1, strides, `${name}_proj`, init) : x;
-  const sum = tf.layers.add({ name: `${name}_add` }).apply([y, shortcut]) as tf.SymbolicTensor;
+/** Adds the residual branch to the input, through a 1×1 conv+BN projection when the shape changes. */
+function residual(x: tf.SymbolicTensor, branch: tf.SymbolicTensor, strides: number, name: string, init: NextInit): tf.SymbolicTensor {
+  const filters = branch.shape[3] as number;
+  const shortcut = strides !== 1 || x.shape[3] !== filters ? convBn(x, filters, 1, strides, `${name}_proj`, init) : x;
+  const sum = tf.layers.add({ name: `${name}_add` }).apply([branch, shortcut]) as tf.SymbolicTensor;
   return relu(sum, `${name}_out`);
+}
+
+/** Two 3×3 conv+BN. */
+function basicBlock(x: tf.SymbolicTensor, filters: number, strides: number, name: string, init: NextInit): tf.SymbolicTensor {
+  const y = relu(convBn(x, filters, 3, strides, `${name}_a`, init), `${name}_a_relu`);
+  return residual(x, convBn(y, filters, 3, 1, `${name}_b`, init), strides, name, init);
+}
+
+/** 1×1 reduce, 3×3 (carrying the stride, as in the paper's code), 1×1 expand to 4× the width. */
+function bottleneckBlock(x: tf.SymbolicTensor, filters: number, strides: number, name: string, init: NextInit): tf.SymbolicTensor {
+  let y = relu(convBn(x, filters, 1, 1, `${name}_a`, init), `${name}_a_relu`);
+  y = relu(convBn(y, filters, 3, strides, `${name}_b`, init), `${name}_b_relu`);
+  return residual(x, convBn(y, filters * bottleneckExpansion, 1, 1, `${name}_c`, init), strides, name, init);
+}
+
+function stem(x: tf.SymbolicTensor, width: number, imagenet: boolean, init: NextInit): tf.SymbolicTensor {
+  if (!imagenet) return relu(convBn(x, width, 3, 1, 'stem', init), 'stem_relu');
+  const y = relu(convBn(x, width, 7, 2, 'stem', init), 'stem_relu');
+  return tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'stem_pool' }).apply(y) as tf.SymbolicTensor;
 }
 
 /**
@@ -67,12 +104,13 @@ function basicBlock(x: tf.SymbolicTensor, filters: number, strides: number, name
 export function buildEncoder(name: EncoderName, imageSize: number, seed?: number): tf.LayersModel {
   const spec = specs[name];
   const init = kernelInitializers(seed);
+  const block = spec.block === 'bottleneck' ? bottleneckBlock : basicBlock;
   const input = tf.input({ shape: [imageSize, imageSize, 3], name: 'image' });
   let x = tf.layers.rescaling({ scale: 2, offset: -1, name: 'to_signed' }).apply(input) as tf.SymbolicTensor;
-  x = relu(convBn(x, spec.widths[0], 3, 1, 'stem', init), 'stem_relu');
+  x = stem(x, spec.widths[0], usesImagenetStem(name, imageSize), init);
   spec.widths.forEach((width, stage) => {
-    for (let block = 0; block < spec.blocksPerStage; block++) {
-      x = basicBlock(x, width, block === 0 ? stageStrides[stage] : 1, `stage${stage + 1}_block${block + 1}`, init);
+    for (let b = 0; b < spec.blocksPerStage[stage]; b++) {
+      x = block(x, width, b === 0 ? stageStrides[stage] : 1, `stage${stage + 1}_block${b + 1}`, init);
     }
   });
   const h = tf.layers.globalAveragePooling2d({ name: 'h' }).apply(x) as tf.SymbolicTensor;

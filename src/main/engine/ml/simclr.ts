@@ -11,6 +11,8 @@ import { buildEncoder, representationDim } from './encoder';
 import { buildProjectionHead } from './head';
 import { ntXentLoss } from './loss';
 import { createOptimizer, setLearningRate, type OptimizerKind } from './optimizer';
+import { applySummedGradients, localGradients, splitBatch } from './parallel/data-parallel';
+import { PeerLink } from './parallel/peer-link';
 import { Rng } from './rng';
 import { fileLoadHandler, fileSaveHandler, loadNamedTensors, saveNamedTensors } from './tfjs-files';
 
@@ -26,6 +28,15 @@ export interface SimclrConfig {
   temperature: number;
   augment: AugmentOptions;
   seed: number;
+}
+
+/** How a model runs, as opposed to what it is (not saved in checkpoints). */
+export interface RunOptions {
+  /**
+   * Training threads: 2 splits each batch with a peer thread (wasm runs one thread per thread), exact
+   * gradients, batch norm per half. Needs the wasm backend and a batch of 4 images or more; else 1 is used.
+   */
+  workers?: number;
 }
 
 export interface TrainStepOptions {
@@ -54,6 +65,7 @@ const defaults: Omit<SimclrConfig, 'encoder' | 'imageSize'> = {
 export class SimclrModel {
   step = 0;
   epoch = 0;
+  private peer: Promise<PeerLink> | null = null;
 
   private constructor(
     readonly config: SimclrConfig,
@@ -61,14 +73,16 @@ export class SimclrModel {
     readonly head: tf.LayersModel,
     readonly optimizer: tf.Optimizer,
     readonly rng: Rng,
+    readonly workers: number,
   ) {}
 
   /** A fresh model; initial weights and augmentations follow config.seed. */
-  static create(config: Partial<SimclrConfig> & Pick<SimclrConfig, 'encoder' | 'imageSize'>): SimclrModel {
-    const full = { ...defaults, ...config };
+  static create(config: Partial<SimclrConfig> & Pick<SimclrConfig, 'encoder' | 'imageSize'> & RunOptions): SimclrModel {
+    const { workers = 1, ...rest } = config;
+    const full: SimclrConfig = { ...defaults, ...rest };
     const encoder = buildEncoder(full.encoder, full.imageSize, full.seed);
     const head = buildProjectionHead(representationDim(full.encoder), full.projectionDim, full.seed + 1000);
-    return new SimclrModel(full, encoder, head, createOptimizer(full.optimizer, full.learningRate), new Rng(full.seed));
+    return new SimclrModel(full, encoder, head, createOptimizer(full.optimizer, full.learningRate), new Rng(full.seed), workers);
   }
 
   private trainableVariables(): tf.Variable[] {
@@ -83,6 +97,13 @@ export class SimclrModel {
     if (opts.learningRate !== undefined) setLearningRate(this.optimizer, opts.learningRate);
     const temperature = opts.temperature ?? this.config.temperature;
     const [view1, view2] = twoViews(batch, this.config.imageSize, this.config.augment, this.rng);
+    if (this.workers > 1 && batch.shape[0] >= 4 && tf.getBackend() === 'wasm') {
+      try {
+        return await this.trainStepWithPeer(view1, view2, temperature, opts.learningRate);
+      } finally {
+        tf.dispose([view1, view2]);
+      }
+    }
     const cost = this.optimizer.minimize(
       () => {
         // Both views in one pass: batch norm then normalises over all 2B views, like the paper's global BN.
@@ -99,6 +120,35 @@ export class SimclrModel {
     cost!.dispose();
     this.step++;
     return loss;
+  }
+
+  /** The step of trainStep with half the images on the peer thread; see parallel/data-parallel. */
+  private async trainStepWithPeer(view1: tf.Tensor4D, view2: tf.Tensor4D, temperature: number, learningRate?: number): Promise<number> {
+    this.peer ??= PeerLink.start(this.config, this);
+    const peer = await this.peer;
+    const split = splitBatch(view1.shape[0]);
+    const [mine1, theirs1] = tf.split(view1, split);
+    const [mine2, theirs2] = tf.split(view2, split);
+    const theirs = [theirs1, theirs2].map((t) => t.dataSync() as Float32Array);
+    const peerDone = peer.step(theirs[0], theirs[1], split, this.config.imageSize, temperature, learningRate);
+    try {
+      const { loss, grads } = localGradients(this, peer.exchange, mine1 as tf.Tensor4D, mine2 as tf.Tensor4D, split, temperature);
+      applySummedGradients(this, peer.exchange, grads);
+      await peerDone;
+      this.step++;
+      return loss;
+    } catch (err) {
+      // The peer's own error says more than this side's "the other worker failed".
+      await peerDone;
+      throw err;
+    } finally {
+      tf.dispose([mine1, mine2, theirs1, theirs2]);
+    }
+  }
+
+  /** The peer thread's weights and optimizer state (for tests: they must equal this model's). */
+  async peerState(): Promise<Awaited<ReturnType<PeerLink['state']>> | null> {
+    return this.peer ? (await this.peer).state() : null;
   }
 
   /** Representations h (inference mode, no augmentation) as a flat [B × d] array. */
@@ -119,7 +169,7 @@ export class SimclrModel {
     await writeFile(join(dir, 'state.json'), JSON.stringify(state, null, 2));
   }
 
-  static async loadCheckpoint(dir: string): Promise<SimclrModel> {
+  static async loadCheckpoint(dir: string, { workers = 1 }: RunOptions = {}): Promise<SimclrModel> {
     const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as CheckpointState;
     const encoder = await tf.loadLayersModel(fileLoadHandler(join(dir, 'encoder')));
     const head = await tf.loadLayersModel(fileLoadHandler(join(dir, 'head')));
@@ -127,13 +177,15 @@ export class SimclrModel {
     await optimizer.setWeights(await loadNamedTensors(dir, 'optimizer'));
     const rng = new Rng(state.config.seed);
     rng.setState(state.rng);
-    const model = new SimclrModel(state.config, encoder, head, optimizer, rng);
+    const model = new SimclrModel(state.config, encoder, head, optimizer, rng, workers);
     model.step = state.step;
     model.epoch = state.epoch;
     return model;
   }
 
   dispose(): void {
+    void this.peer?.then((peer) => peer.close()).catch(() => undefined);
+    this.peer = null;
     this.encoder.dispose();
     this.head.dispose();
     this.optimizer.dispose();

@@ -7,27 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
-import type { DataId, DataType, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-
-/** The part of tfjs-backend-wasm's BackendWasm these kernels use (it is not exported as a type we can rely on). */
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: DataType, memoryOffset?: number, values?: backend_util.BackendValues): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): backend_util.TypedArray;
-  disposeData(dataId: DataId): boolean;
-}
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { registerWasmBatchNorm } from './wasm-batch-norm';
+import { heapF32, wasmKernel, type KernelArgs, type WasmBackend } from './wasm-heap';
 
 type Conv4D = [number, number, number, number];
-/** Kernel arguments as tfjs passes them (its own type marks attrs optional; these kernels always get them). */
-interface KernelArgs {
-  inputs: Record<string, TensorInfo>;
-  backend: unknown;
-  attrs: NamedAttrMap;
-}
-
-/** Float view of a tensor on the wasm heap. Re-fetch after any allocation: heap growth detaches old views. */
-function heapF32(backend: WasmBackend, t: TensorInfo): Float32Array {
-  return backend.typedArrayFromHeap(t) as Float32Array;
-}
 
 /** Runs another wasm kernel directly, so composed kernels stay inside the wasm backend. */
 function runWasmKernel(name: string, backend: WasmBackend, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
@@ -48,88 +32,80 @@ function convInfo(xShape: number[], filterShape: number[], attrs: NamedAttrMap, 
   return backend_util.computeConv2DInfo(xShape as Conv4D, filterShape as Conv4D, strides, dilations ?? 1, pad, dimRoundingMode, depthwise, 'channelsLast');
 }
 
-/** dst[c*rows + r] = src[r*cols + c], in tiles so both sides stay in cache. */
-function transposeInto(src: Float32Array, dst: Float32Array, rows: number, cols: number): void {
-  const T = 32;
-  for (let r0 = 0; r0 < rows; r0 += T) {
-    const r1 = Math.min(rows, r0 + T);
-    for (let c0 = 0; c0 < cols; c0 += T) {
-      const c1 = Math.min(cols, c0 + T);
-      for (let r = r0; r < r1; r++) {
-        const s = r * cols;
-        for (let c = c0; c < c1; c++) dst[c * rows + r] = src[s + c];
-      }
-    }
-  }
-}
-
 /**
- * Copies the input pixels that filter tap (kh, kw) sees at every output position into cols [B*OH*OW, Cin],
- * with zeros where the tap falls in the padding.
+ * Fills colsT [KH·KW·Cin, n] for images [b0, b0+nb): row (kh, kw, ci) holds, at every output position, the
+ * input value that tap (kh, kw) sees in channel ci (0 in the padding). xT is x as [Cin, B, H, W], so each
+ * row is copied from one contiguous channel plane.
  */
-function gatherTap(x: Float32Array, cols: Float32Array, info: backend_util.Conv2DInfo, kh: number, kw: number): void {
+function gatherColumnsT(xT: Float32Array, colsT: Float32Array, info: backend_util.Conv2DInfo, b0: number, nb: number): void {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
-  const { strideHeight: sh, strideWidth: sw } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  // Output columns whose input column iw = ow*sw - left + kw lies inside the image.
-  const owLo = Math.min(OW, Math.max(0, Math.ceil((left - kw) / sw)));
-  const owHi = Math.max(owLo, Math.min(OW, Math.floor((W - 1 + left - kw) / sw) + 1));
-  for (let b = 0; b < B; b++) {
-    for (let oh = 0; oh < OH; oh++) {
-      const row = ((b * OH + oh) * OW) * C;
-      const ih = oh * sh - top + kh;
-      if (ih < 0 || ih >= H) {
-        cols.fill(0, row, row + OW * C);
-        continue;
-      }
-      cols.fill(0, row, row + owLo * C);
-      cols.fill(0, row + owHi * C, row + OW * C);
-      const src = ((b * H + ih) * W) * C;
-      if (sw === 1) {
-        // Stride 1: the valid part of the row is one contiguous block.
-        const s = src + (owLo - left + kw) * C;
-        cols.set(x.subarray(s, s + (owHi - owLo) * C), row + owLo * C);
-      } else {
-        for (let ow = owLo; ow < owHi; ow++) {
-          const s = src + (ow * sw - left + kw) * C;
-          const d = row + ow * C;
-          for (let c = 0; c < C; c++) cols[d + c] = x[s + c];
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const n = nb * OH * OW;
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      // Output columns whose input column iw = ow*sw - left + kw lies inside the image.
+      const owLo = Math.min(OW, Math.max(0, Math.ceil((left - kw) / sw)));
+      const owHi = Math.max(owLo, Math.min(OW, Math.floor((W - 1 + left - kw) / sw) + 1));
+      for (let c = 0; c < C; c++) {
+        let d = ((kh * KW + kw) * C + c) * n;
+        for (let b = b0; b < b0 + nb; b++) {
+          const plane = (c * B + b) * H * W;
+          for (let oh = 0; oh < OH; oh++, d += OW) {
+            const ih = oh * sh - top + kh;
+            if (ih < 0 || ih >= H) {
+              colsT.fill(0, d, d + OW);
+              continue;
+            }
+            for (let ow = 0; ow < owLo; ow++) colsT[d + ow] = 0;
+            for (let ow = owHi; ow < OW; ow++) colsT[d + ow] = 0;
+            let s = plane + ih * W + owLo * sw - left + kw;
+            for (let ow = owLo; ow < owHi; ow++, s += sw) colsT[d + ow] = xT[s];
+          }
         }
       }
     }
   }
 }
 
+/** Images per chunk so that one chunk's columns stay near 4M floats (16 MB) whatever the batch. */
+const columnsPerChunk = 1 << 22;
+
 /**
- * dW[kh,kw] = colsᵀ(kh,kw) · dy for each tap, computed as dyᵀ [Cout,N] · cols [N,Cin] because wasm's
- * matmul is fast without transpose flags (its transposeA path is ~10x slower).
+ * dW [KH·KW·Cin, Cout] = Σ over chunks of images of colsT [KH·KW·Cin, n] · dy [n, Cout]: one large matmul
+ * per chunk, without transpose flags (wasm's transposeA path is ~10x slower), already in dW's layout.
  */
 function conv2DBackpropFilter({ inputs, backend: be, attrs }: KernelArgs): TensorInfo {
   const backend = be as unknown as WasmBackend;
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const info = convInfo(x.shape, attrs.filterShape as number[], attrs, false);
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) throw new Error('Conv2DBackpropFilter: dilations must be 1');
-  const { inChannels: Cin, outChannels: Cout, filterHeight: KH, filterWidth: KW } = info;
-  const N = info.batchSize * info.outHeight * info.outWidth;
+  const { batchSize: B, inChannels: Cin, outChannels: Cout, filterHeight: KH, filterWidth: KW, outHeight: OH, outWidth: OW } = info;
+  const rows = KH * KW * Cin;
+  const perImage = OH * OW;
+  const imagesPerChunk = Math.max(1, Math.min(B, Math.floor(columnsPerChunk / (rows * perImage))));
 
+  const xT = runWasmKernel('Transpose', backend, { x }, { perm: [3, 0, 1, 2] });
   const out = backend.makeOutput([KH, KW, Cin, Cout], 'float32');
-  const dyT = backend.makeOutput([Cout, N], 'float32');
-  transposeInto(heapF32(backend, dy), heapF32(backend, dyT), N, Cout);
-  for (let kh = 0; kh < KH; kh++) {
-    for (let kw = 0; kw < KW; kw++) {
-      // A fresh tensor per tap: wasm's matmul caches its packed right operand by tensor id, so refilling
-      // one buffer would silently reuse the first tap's values.
-      const cols = backend.makeOutput([N, Cin], 'float32');
-      gatherTap(heapF32(backend, x), heapF32(backend, cols), info, kh, kw);
-      const prod = runWasmKernel('BatchMatMul', backend, { a: dyT, b: cols }, { transposeA: false, transposeB: false });
-      const dst = heapF32(backend, out).subarray((kh * KW + kw) * Cin * Cout, (kh * KW + kw + 1) * Cin * Cout);
-      transposeInto(heapF32(backend, prod), dst, Cout, Cin);
-      backend.disposeData(prod.dataId);
-      backend.disposeData(cols.dataId);
-    }
+  heapF32(backend, out).fill(0);
+  for (let b0 = 0; b0 < B; b0 += imagesPerChunk) {
+    const nb = Math.min(imagesPerChunk, B - b0);
+    const n = nb * perImage;
+    // Fresh tensors per chunk: wasm's matmul caches its packed right operand by tensor id.
+    const colsT = backend.makeOutput([rows, n], 'float32');
+    // One chunk reads dy in place through a 2-D view of the same data.
+    const dyChunk: TensorInfo = nb === B ? { ...dy, shape: [n, Cout] } : backend.makeOutput([n, Cout], 'float32');
+    gatherColumnsT(heapF32(backend, xT), heapF32(backend, colsT), info, b0, nb);
+    if (nb !== B) heapF32(backend, dyChunk).set(heapF32(backend, dy).subarray(b0 * perImage * Cout, (b0 * perImage + n) * Cout));
+    const prod = runWasmKernel('BatchMatMul', backend, { a: colsT, b: dyChunk }, { transposeA: false, transposeB: false });
+    const acc = heapF32(backend, out);
+    const p = heapF32(backend, prod);
+    for (let i = 0; i < acc.length; i++) acc[i] += p[i];
+    backend.disposeData(prod.dataId);
+    backend.disposeData(colsT.dataId);
+    if (nb !== B) backend.disposeData(dyChunk.dataId);
   }
-  backend.disposeData(dyT.dataId);
+  backend.disposeData(xT.dataId);
   return out;
 }
 
@@ -264,9 +240,6 @@ function replaceConv2DBackpropInput(): boolean {
   return true;
 }
 
-function wasmKernel(kernelName: string, fn: (args: KernelArgs) => TensorInfo): KernelConfig {
-  return { kernelName, backendName: 'wasm', kernelFunc: fn as unknown as KernelFunc };
-}
 
 const kernels: KernelConfig[] = [
   wasmKernel('Conv2DBackpropFilter', conv2DBackpropFilter),
@@ -287,5 +260,5 @@ export function registerWasmGradientKernels(): string[] {
     added.push(config.kernelName);
   }
   if (replaceConv2DBackpropInput()) added.push('Conv2DBackpropInput');
-  return added;
+  return [...added, ...registerWasmBatchNorm()];
 }

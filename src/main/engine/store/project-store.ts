@@ -9,6 +9,7 @@ import type {
   ClassInfo,
   ImageFilter,
   ImageItem,
+  ImageSort,
   ImportFailure,
   JobKind,
   JobState,
@@ -16,6 +17,7 @@ import type {
   RunInfo,
 } from '../../../shared/contract';
 import { StudioError } from '../../../shared/contract';
+import { LabelHistory, type LabelActor, type LabelAssignment } from '../labels/history';
 import { schemaSql, schemaVersion } from './schema';
 
 export const databaseFileName = 'project.sqlite';
@@ -49,6 +51,37 @@ export class ProjectLayout {
 /** A palette for new classes, chosen to stay distinguishable on the map. */
 const classPalette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
 
+/** How each sort orders the grid; images without a prediction come last in both confidence orders. */
+const imageOrder: Record<ImageSort, string> = {
+  imported: 'i.id',
+  path: 'i.path, i.id',
+  confidence: 'p.confidence IS NULL, p.confidence DESC, i.id',
+  confidenceAscending: 'p.confidence IS NULL, p.confidence ASC, i.id',
+};
+
+/** The FROM and WHERE of a filtered image list; the class filters need a classId. */
+function imageQuery(filter: ImageFilter, classId: number | undefined, maxConfidence = 0.6) {
+  if ((filter === 'class' || filter === 'predicted') && classId === undefined) {
+    throw new StudioError(`The "${filter}" filter needs a classId`);
+  }
+  const where = {
+    all: '1 = 1',
+    unlabelled: 'l.class_id IS NULL',
+    labelled: 'l.class_id IS NOT NULL',
+    class: 'l.class_id = @classId',
+    predicted: 'p.class_id = @classId',
+    lowConfidence: 'p.confidence < @maxConfidence',
+    // Images found at more than one path (the import records the extra paths).
+    duplicates: 'i.id IN (SELECT image_id FROM image_paths WHERE missing = 0 GROUP BY image_id HAVING COUNT(*) > 1)',
+  }[filter];
+  const from = 'FROM images i LEFT JOIN labels l ON l.image_id = i.id LEFT JOIN predictions p ON p.image_id = i.id';
+  return { from, where, params: { classId: classId ?? null, maxConfidence } };
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export interface NewImage {
   path: string;
   root: string;
@@ -73,10 +106,12 @@ interface RunRow {
 export class ProjectStore {
   readonly layout: ProjectLayout;
   readonly db: Database.Database;
+  readonly history: LabelHistory;
 
   private constructor(dir: string, db: Database.Database) {
     this.layout = new ProjectLayout(dir);
     this.db = db;
+    this.history = new LabelHistory(db);
   }
 
   /** Opens the project in `dir`, creating the folder and database when absent. */
@@ -99,6 +134,7 @@ export class ProjectStore {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     db.exec(schemaSql);
+    adoptLegacyDuplicatePaths(db);
     db.pragma(`user_version = ${schemaVersion}`);
     return new ProjectStore(absolute, db);
   }
@@ -114,37 +150,53 @@ export class ProjectStore {
     return row?.id;
   }
 
+  /** The image found at a path: its primary path or any other (a duplicate, a file gone missing). */
   imageIdByPath(path: string): number | undefined {
-    const row = this.db.prepare('SELECT id FROM images WHERE path = ?').get(path) as { id: number } | undefined;
-    return row?.id;
+    return this.db.prepare('SELECT image_id FROM image_paths WHERE path = ?').pluck().get(path) as number | undefined;
   }
 
-  isKnownPath(path: string): boolean {
-    return (
-      this.imageIdByPath(path) !== undefined ||
-      this.db.prepare('SELECT 1 FROM duplicate_paths WHERE path = ?').get(path) !== undefined
-    );
-  }
-
-  addImage(image: NewImage): number {
+  /** Adds an image and its path; `mtimeMs` lets a rescan see whether the file changed since. */
+  addImage(image: NewImage, mtimeMs = -1): number {
     const info = this.db
       .prepare(
         `INSERT INTO images (path, root, rel_path, hash, bytes, width, height)
          VALUES (@path, @root, @relPath, @hash, @bytes, @width, @height)`,
       )
       .run(image);
+    const id = Number(info.lastInsertRowid);
+    this.db
+      .prepare('INSERT OR REPLACE INTO image_paths (path, image_id, root, bytes, mtime_ms) VALUES (?, ?, ?, ?, ?)')
+      .run(image.path, id, image.root, image.bytes, mtimeMs);
     this.db.prepare('DELETE FROM import_failures WHERE path = ?').run(image.path);
-    return Number(info.lastInsertRowid);
+    return id;
   }
 
-  addDuplicatePath(path: string, imageId: number): void {
-    this.db.prepare('INSERT OR REPLACE INTO duplicate_paths (path, image_id) VALUES (?, ?)').run(path, imageId);
+  /** A file at an image's path now holds other bytes: the image takes them, and what was computed from the old ones goes. */
+  replaceImageContent(imageId: number, content: Pick<NewImage, 'hash' | 'bytes' | 'width' | 'height'>): void {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE images SET hash = @hash, bytes = @bytes, width = @width, height = @height WHERE id = @imageId').run({ ...content, imageId });
+      for (const table of ['embeddings', 'predictions', 'pixel_cache']) this.db.prepare(`DELETE FROM ${table} WHERE image_id = ?`).run(imageId);
+    })();
+  }
+
+  removeImage(imageId: number): void {
+    this.db.prepare('DELETE FROM images WHERE id = ?').run(imageId);
+  }
+
+  /** Paths on disk beyond the first of each image: exact copies under other names. */
+  duplicatePathCount(): number {
+    return this.db.prepare('SELECT COUNT(*) - COUNT(DISTINCT image_id) FROM image_paths WHERE missing = 0').pluck().get() as number;
   }
 
   recordFailure(failure: ImportFailure): void {
     this.db
       .prepare("INSERT OR REPLACE INTO import_failures (path, reason, at) VALUES (?, ?, datetime('now'))")
       .run(failure.path, failure.reason);
+  }
+
+  clearFailures(paths: string[]): void {
+    const remove = this.db.prepare('DELETE FROM import_failures WHERE path = ?');
+    this.db.transaction(() => paths.forEach((path) => remove.run(path)))();
   }
 
   addRoot(root: string): void {
@@ -168,34 +220,43 @@ export class ProjectStore {
     return new Map(ids.map((id) => [id, (statement.get(id) as { path: string }).path]));
   }
 
-  count(table: 'images' | 'labels' | 'classes' | 'embeddings' | 'predictions' | 'import_failures' | 'duplicate_paths'): number {
+  count(table: 'images' | 'labels' | 'classes' | 'embeddings' | 'predictions' | 'import_failures' | 'image_paths'): number {
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
   }
 
-  listImages(filter: ImageFilter, classId: number | undefined, offset: number, limit: number): { total: number; items: ImageItem[] } {
-    const where = {
-      all: '1 = 1',
-      unlabelled: 'l.class_id IS NULL',
-      labelled: 'l.class_id IS NOT NULL',
-      class: 'l.class_id = @classId',
-      predicted: 'p.class_id = @classId',
-    }[filter];
-    if ((filter === 'class' || filter === 'predicted') && classId === undefined) {
-      throw new StudioError(`The "${filter}" filter needs a classId`);
-    }
-    // Predictions are reviewed most-confident first; everything else keeps import order.
-    const order = filter === 'predicted' ? 'p.confidence DESC, i.id' : 'i.id';
-    const from = 'FROM images i LEFT JOIN labels l ON l.image_id = i.id LEFT JOIN predictions p ON p.image_id = i.id';
-    const params = { classId: classId ?? null, limit, offset };
+  listImages(
+    filter: ImageFilter,
+    classId: number | undefined,
+    offset: number,
+    limit: number,
+    view: { maxConfidence?: number; sort?: ImageSort } = {},
+  ): { total: number; items: ImageItem[] } {
+    const { from, where, params } = imageQuery(filter, classId, view.maxConfidence);
     const total = (this.db.prepare(`SELECT COUNT(*) AS n ${from} WHERE ${where}`).get(params) as { n: number }).n;
     const items = this.db
       .prepare(
         `SELECT i.id, i.path, i.rel_path AS relPath, i.width, i.height, l.class_id AS labelId,
                 p.class_id AS predictedId, p.confidence
-         ${from} WHERE ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
+         ${from} WHERE ${where} ORDER BY ${imageOrder[view.sort ?? 'imported']} LIMIT @limit OFFSET @offset`,
       )
-      .all(params) as ImageItem[];
+      .all({ ...params, limit, offset }) as ImageItem[];
     return { total, items };
+  }
+
+  /** Every image id a filter selects, in import order (for "select all in this filter"). */
+  listImageIds(filter: ImageFilter, classId: number | undefined, maxConfidence?: number): number[] {
+    const { from, where, params } = imageQuery(filter, classId, maxConfidence);
+    return this.db.prepare(`SELECT i.id ${from} WHERE ${where} ORDER BY i.id`).pluck().all(params) as number[];
+  }
+
+  /** Images as the grid shows them, by id, in the order given (ids without an image are left out). */
+  imageItems(ids: number[]): ImageItem[] {
+    const statement = this.db.prepare(
+      `SELECT i.id, i.path, i.rel_path AS relPath, i.width, i.height, l.class_id AS labelId,
+              p.class_id AS predictedId, p.confidence
+       FROM images i LEFT JOIN labels l ON l.image_id = i.id LEFT JOIN predictions p ON p.image_id = i.id WHERE i.id = ?`,
+    );
+    return ids.map((id) => statement.get(id) as ImageItem | undefined).filter((item) => item !== undefined);
   }
 
   // --- classes and labels ---------------------------------------------------------------------------------
@@ -213,12 +274,64 @@ export class ProjectStore {
     return this.listClasses().find((c) => c.name === name);
   }
 
+  classById(classId: number): ClassInfo {
+    const found = this.listClasses().find((c) => c.id === classId);
+    if (!found) throw new StudioError(`No class with id ${classId}`);
+    return found;
+  }
+
   createClass(name: string, color?: string): ClassInfo {
     const existing = this.classByName(name);
     if (existing) throw new StudioError(`A class named "${name}" already exists`);
     const chosen = color ?? classPalette[this.count('classes') % classPalette.length];
-    const info = this.db.prepare('INSERT INTO classes (name, color) VALUES (?, ?)').run(name, chosen);
-    return { id: Number(info.lastInsertRowid), name, color: chosen, count: 0 };
+    // Never reuse the id of a deleted class: undoing its delete recreates it with that id.
+    const highest = this.db.prepare('SELECT COALESCE(MAX(id), 0) FROM classes').pluck().get() as number;
+    const id = Math.max(highest, this.history.highestRecordedClassId()) + 1;
+    this.db.prepare('INSERT INTO classes (id, name, color) VALUES (?, ?, ?)').run(id, name, chosen);
+    return { id, name, color: chosen, count: 0 };
+  }
+
+  renameClass(classId: number, name: string): ClassInfo {
+    const renamed = this.classById(classId);
+    const clash = this.classByName(name);
+    if (clash && clash.id !== classId) throw new StudioError(`A class named "${name}" already exists; choose another name`);
+    this.db.prepare('UPDATE classes SET name = ? WHERE id = ?').run(name, classId);
+    return { ...renamed, name };
+  }
+
+  recolorClass(classId: number, color: string): ClassInfo {
+    const recolored = this.classById(classId);
+    this.db.prepare('UPDATE classes SET color = ? WHERE id = ?').run(color, classId);
+    return { ...recolored, color };
+  }
+
+  /** Moves the sources' labels to the target and deletes the sources, as one undoable change. */
+  mergeClasses(sourceIds: number[], targetId: number): number {
+    const target = this.classById(targetId);
+    const sources = [...new Set(sourceIds)].filter((id) => id !== targetId).map((id) => this.classById(id));
+    if (sources.length === 0) throw new StudioError('Choose at least one class other than the target to merge into it');
+    return this.history.record({
+      actor: 'user',
+      summary: () => `merged ${sources.map((c) => c.name).join(', ')} into ${target.name}`,
+      assignments: this.#labelledIn(sources.map((c) => c.id)).map((imageId) => ({ imageId, classId: targetId })),
+      deleteClassIds: sources.map((c) => c.id),
+    });
+  }
+
+  /** Deletes a class and unlabels its images, as one undoable change; returns how many it unlabelled. */
+  deleteClass(classId: number): number {
+    const deleted = this.classById(classId);
+    return this.history.record({
+      actor: 'user',
+      summary: (n) => `deleted class ${deleted.name} (${plural(n, 'image')})`,
+      assignments: this.#labelledIn([classId]).map((imageId) => ({ imageId, classId: null })),
+      deleteClassIds: [classId],
+    });
+  }
+
+  #labelledIn(classIds: number[]): number[] {
+    const statement = this.db.prepare('SELECT image_id FROM labels WHERE class_id = ? ORDER BY image_id').pluck();
+    return classIds.flatMap((id) => statement.all(id) as number[]);
   }
 
   /** Returns the class named `name`, creating it when absent (used by CSV label import). */
@@ -226,22 +339,20 @@ export class ProjectStore {
     return this.classByName(name) ?? this.createClass(name);
   }
 
-  setLabels(imageIds: number[], classId: number | null): number {
-    if (classId !== null && !this.db.prepare('SELECT 1 FROM classes WHERE id = ?').get(classId)) {
-      throw new StudioError(`No class with id ${classId}`);
-    }
-    const assign = this.db.prepare(
-      `INSERT INTO labels (image_id, class_id) SELECT id, @classId FROM images WHERE id = @imageId
-       ON CONFLICT(image_id) DO UPDATE SET class_id = excluded.class_id, updated_at = datetime('now')`,
-    );
-    const clear = this.db.prepare('DELETE FROM labels WHERE image_id = ?');
-    const apply = this.db.transaction((ids: number[]) =>
-      ids.reduce((changed, imageId) => {
-        const info = classId === null ? clear.run(imageId) : assign.run({ imageId, classId });
-        return changed + info.changes;
-      }, 0),
-    );
-    return apply(imageIds);
+  /** Gives the images one class (or none) as one undoable change; returns how many labels changed. */
+  setLabels(imageIds: number[], classId: number | null, actor: LabelActor = 'user'): number {
+    const name = classId === null ? null : this.classById(classId).name;
+    return this.history.record({
+      actor,
+      summary: (n) => (name === null ? `${plural(n, 'image')} unlabelled` : `${plural(n, 'image')} → ${name}`),
+      assignments: imageIds.map((imageId) => ({ imageId, classId })),
+    });
+  }
+
+  /** Many images, each its own class (a CSV, folder names), as one undoable change. */
+  applyLabels(assignments: LabelAssignment[], actor: LabelActor, summary: string): number {
+    for (const classId of new Set(assignments.map((a) => a.classId))) if (classId !== null) this.classById(classId);
+    return this.history.record({ actor, summary: (n) => `${summary} (${plural(n, 'image')})`, assignments });
   }
 
   /** Labelled images as (imageId, classIndex) with classes indexed 0..K-1 in id order. */
@@ -274,6 +385,14 @@ export class ProjectStore {
     }));
   }
 
+  /** Every stored embedding as raw float32 bytes, one row at a time, for readers that pack them into one matrix. */
+  *embeddingBytes(): Generator<{ imageId: number; vector: Buffer }> {
+    yield* this.db.prepare('SELECT image_id AS imageId, vector FROM embeddings ORDER BY image_id').iterate() as Iterable<{
+      imageId: number;
+      vector: Buffer;
+    }>;
+  }
+
   saveMapPositions(rows: { imageId: number; x: number; y: number }[]): void {
     const update = this.db.prepare('UPDATE embeddings SET x = ?, y = ? WHERE image_id = ?');
     this.db.transaction(() => {
@@ -298,6 +417,12 @@ export class ProjectStore {
       this.db.prepare('DELETE FROM predictions').run();
       for (const row of rows) insert.run(row.imageId, row.classId, row.confidence);
     })();
+  }
+
+  /** The last fine-tune's confidence in its predicted class, by image id. */
+  predictionConfidences(): Map<number, number> {
+    const rows = this.db.prepare('SELECT image_id AS imageId, confidence FROM predictions').all() as { imageId: number; confidence: number }[];
+    return new Map(rows.map((r) => [r.imageId, r.confidence]));
   }
 
   predictionsForExport(): { path: string; label: string; confidence: number }[] {
@@ -363,4 +488,16 @@ export class ProjectStore {
       metrics: JSON.parse(r.metrics) as Record<string, number>,
     }));
   }
+}
+
+/** Projects from before image_paths kept only the extra paths, in duplicate_paths: move every path over once. */
+function adoptLegacyDuplicatePaths(db: Database.Database): void {
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'duplicate_paths'").get()) return;
+  db.transaction(() => {
+    db.exec('INSERT OR IGNORE INTO image_paths (path, image_id, root, bytes) SELECT path, id, root, bytes FROM images');
+    // The old table kept no folder for a copy; its image's folder is the best guess.
+    db.exec(`INSERT OR IGNORE INTO image_paths (path, image_id, root)
+             SELECT d.path, d.image_id, i.root FROM duplicate_paths d JOIN images i ON i.id = d.image_id`);
+    db.exec('DROP TABLE duplicate_paths');
+  })();
 }

@@ -14,10 +14,16 @@ CREATE TABLE IF NOT EXISTS images (
   imported_at TEXT NOT NULL DEFAULT (datetime('now'))
 );
 
-CREATE TABLE IF NOT EXISTS duplicate_paths (
+-- Every path an image was found at (images.path is its primary one): duplicates, and files gone missing.
+CREATE TABLE IF NOT EXISTS image_paths (
   path TEXT PRIMARY KEY,
-  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE
+  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  root TEXT NOT NULL,                 -- the imported folder (or a dropped file's folder) it was found under
+  bytes INTEGER NOT NULL DEFAULT -1,  -- size and mtime when last read: a rescan re-reads only files that changed
+  mtime_ms REAL NOT NULL DEFAULT -1,
+  missing INTEGER NOT NULL DEFAULT 0  -- 1 when a rescan no longer found the file (its labels are kept)
 );
+CREATE INDEX IF NOT EXISTS image_paths_by_image ON image_paths (image_id);
 
 CREATE TABLE IF NOT EXISTS import_failures (
   path TEXT PRIMARY KEY,
@@ -40,6 +46,32 @@ CREATE TABLE IF NOT EXISTS labels (
   image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
   class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
   updated_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+
+-- The label history: one row per undoable change (setLabels, a CSV import, a merge, a delete).
+CREATE TABLE IF NOT EXISTS label_changes (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL DEFAULT (datetime('now')),
+  summary TEXT NOT NULL,
+  actor TEXT NOT NULL,                -- 'user' | 'csv' | 'folders'
+  undone INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS label_change_items (
+  change_id INTEGER NOT NULL REFERENCES label_changes(id) ON DELETE CASCADE,
+  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  before_class INTEGER,               -- no foreign key: a deleted class is recreated by undo with its id
+  after_class INTEGER,
+  PRIMARY KEY (change_id, image_id)
+);
+
+-- Classes a change deleted (delete, merge), so undo can recreate them with their id, name and colour.
+CREATE TABLE IF NOT EXISTS label_change_classes (
+  change_id INTEGER NOT NULL REFERENCES label_changes(id) ON DELETE CASCADE,
+  class_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  color TEXT NOT NULL,
+  PRIMARY KEY (change_id, class_id)
 );
 
 CREATE TABLE IF NOT EXISTS embeddings (

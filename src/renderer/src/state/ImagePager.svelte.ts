@@ -1,15 +1,29 @@
 import { untrack } from 'svelte';
 import type { StudioClient } from '../../../shared/client';
-import type { ImageFilter, ImageItem } from '../../../shared/contract';
+import type { ImageFilter, ImageItem, ImageSort } from '../../../shared/contract';
 
 export interface ImageQuery {
   filter: ImageFilter;
   classId?: number;
+  /** With the lowConfidence filter: predictions below this confidence. */
+  maxConfidence?: number;
+  sort?: ImageSort;
+}
+
+/** Pages kept beyond the ones in view; the farthest are dropped first, so memory stays flat at 100,000 images. */
+const keptPages = 24;
+/** While the view moves, fetch at most once per this many ms, and only what is in view then. */
+const fetchPause = 70;
+/** listImages' largest page, for reading a long shift-click range in few calls. */
+const largestPage = 5000;
+
+function sameQuery(a: ImageQuery, b: ImageQuery): boolean {
+  return a.filter === b.filter && a.classId === b.classId && a.maxConfidence === b.maxConfidence && a.sort === b.sort;
 }
 
 /**
- * A window onto `listImages` for a virtualised grid: pages are fetched when rows come into view and kept
- * until the query changes; `refresh` refetches what is in view without blanking it first.
+ * A window onto `listImages` for a virtualised grid: pages are fetched when rows come into view (never the pages
+ * scrolled past on the way) and a bounded number are kept; `refresh` refetches what is in view without blanking it.
  */
 export class ImagePager {
   readonly #client: StudioClient;
@@ -23,6 +37,8 @@ export class ImagePager {
   #inFlight = new Set<number>();
   #generation = 0;
   #visible: [number, number] = [0, 0];
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #lastFetchAt = 0;
 
   constructor(client: StudioClient, onError: (error: unknown) => void, pageSize = 200) {
     this.#client = client;
@@ -45,7 +61,7 @@ export class ImagePager {
     return this.#pages.get(Math.floor(index / this.#pageSize))?.[index % this.#pageSize];
   }
 
-  /** The loaded items with index in [from, to), for range selection. */
+  /** The loaded items with index in [from, to). */
   itemsBetween(from: number, to: number): ImageItem[] {
     const items: ImageItem[] = [];
     for (let i = from; i < to; i++) {
@@ -53,6 +69,27 @@ export class ImagePager {
       if (item) items.push(item);
     }
     return items;
+  }
+
+  /** Every image id with index in [from, to), asking the engine for the stretches that are not loaded. */
+  async idsBetween(from: number, to: number): Promise<number[]> {
+    const ids: number[] = [];
+    const query = untrack(() => this.#query);
+    let i = from;
+    while (i < to) {
+      const item = this.item(i);
+      if (item) {
+        ids.push(item.id);
+        i++;
+        continue;
+      }
+      let gapEnd = i + 1;
+      while (gapEnd < to && gapEnd - i < largestPage && !this.item(gapEnd)) gapEnd++;
+      const { items } = await this.#client.listImages({ ...query, offset: i, limit: gapEnd - i });
+      ids.push(...items.map((x) => x.id));
+      i = gapEnd;
+    }
+    return ids;
   }
 
   indexOf(imageId: number): number {
@@ -65,7 +102,7 @@ export class ImagePager {
 
   setQuery(query: ImageQuery) {
     const current = untrack(() => this.#query);
-    if (this.#started && current.filter === query.filter && current.classId === query.classId) return;
+    if (this.#started && sameQuery(current, query)) return;
     this.#started = true;
     this.#query = query;
     this.#generation++;
@@ -73,17 +110,24 @@ export class ImagePager {
     this.#pages = new Map();
     this.#total = 0;
     this.#loaded = false;
+    this.#visible = [0, 0];
     this.#fetch(0, this.#generation);
   }
 
-  /** Makes sure items [from, to) are loaded or on their way. */
+  /** Makes sure items [from, to) are loaded or on their way; a fast scroll fetches only where it stops. */
   ensure(from: number, to: number) {
     this.#visible = [from, to];
-    untrack(() => {
-      for (const page of this.#pagesOf(from, to)) {
-        if (!this.#pages.has(page)) this.#fetch(page, this.#generation);
-      }
-    });
+    if (this.#timer) return;
+    const wait = Math.max(0, this.#lastFetchAt + fetchPause - Date.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#lastFetchAt = Date.now();
+      untrack(() => {
+        for (const page of this.#pagesOf(...this.#visible)) {
+          if (!this.#pages.has(page)) this.#fetch(page, this.#generation);
+        }
+      });
+    }, wait);
   }
 
   /** The data changed on the engine: refetch the pages in view, forget the rest. */
@@ -110,10 +154,27 @@ export class ImagePager {
     });
   }
 
+  dispose() {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#generation++;
+  }
+
   *#pagesOf(from: number, to: number) {
     if (to <= from) return;
     const last = Math.floor((to - 1) / this.#pageSize);
     for (let page = Math.floor(from / this.#pageSize); page <= last; page++) yield page;
+  }
+
+  /** Adds a page and drops the ones farthest from view beyond `keptPages`. */
+  #store(page: number, items: ImageItem[]) {
+    const pages = new Map(untrack(() => this.#pages));
+    pages.set(page, items);
+    if (pages.size > keptPages) {
+      const centre = Math.floor((this.#visible[0] + this.#visible[1]) / 2 / this.#pageSize);
+      const farthest = [...pages.keys()].sort((a, b) => Math.abs(b - centre) - Math.abs(a - centre));
+      for (const drop of farthest.slice(0, pages.size - keptPages)) pages.delete(drop);
+    }
+    this.#pages = pages;
   }
 
   #fetch(page: number, generation: number, force = false) {
@@ -127,9 +188,7 @@ export class ImagePager {
         this.#inFlight.delete(page);
         this.#total = total;
         this.#loaded = true;
-        const pages = new Map(untrack(() => this.#pages));
-        pages.set(page, items);
-        this.#pages = pages;
+        this.#store(page, items);
       })
       .catch((error: unknown) => {
         if (generation !== this.#generation) return;

@@ -1,14 +1,17 @@
 /**
- * SimCLR pretraining over every image, without labels. Checkpoints at each epoch end, every few minutes, on
- * cancel and when the time budget runs out; `resume` continues from the last checkpoint.
+ * SimCLR pretraining over every image, without labels. The request is resolved against a preset (by name,
+ * or the backend's default); the resolved options are saved with each checkpoint, at each epoch end, every
+ * few minutes, on cancel and when the time budget runs out, so `resume` continues the same schedule.
  */
+import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { PretrainResult } from '../../../../shared/contract';
+import type { PretrainOptions, PretrainResult, ResolvedPretrainOptions } from '../../../../shared/contract';
 import { StudioError, pretrainOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
+import { resolvePretrainOptions } from '../../ml/presets';
 import { Rng } from '../../ml/rng';
 import { learningRateAt } from '../../ml/schedule';
 import { SimclrModel } from '../../ml/simclr';
@@ -18,66 +21,123 @@ import type { Task } from './task';
 const checkpointEveryMs = 5 * 60_000;
 /** Warm-up over the first tenth of training, then cosine decay (the paper warms up for 10 epochs of 100). */
 const warmupFraction = 0.1;
+/** Beside the model's own files in the checkpoint: the resolved options (which fix the schedule) and the loss curve. */
+const runFile = 'run.json';
+
+interface RunRecord {
+  options: ResolvedPretrainOptions;
+  /** Mean NT-Xent loss of each completed epoch, across resumes. */
+  epochLosses: number[];
+}
 
 /** Writes beside the live checkpoint and swaps it in, so a kill mid-write never leaves a broken one. */
-async function saveCheckpointAtomically(model: SimclrModel, dir: string): Promise<void> {
+async function saveCheckpointAtomically(model: SimclrModel, record: RunRecord, dir: string): Promise<void> {
   const next = `${dir}.next`;
   await rm(next, { recursive: true, force: true });
   await model.saveCheckpoint(next);
+  await writeFile(join(next, runFile), JSON.stringify(record, null, 2));
   await rm(dir, { recursive: true, force: true });
   await rename(next, dir);
 }
 
+/**
+ * A resumed run keeps the checkpoint's options (so the schedule continues where it stopped); only the
+ * length of training and the time budget may be changed. Checkpoints from before run.json are resolved
+ * from their model config.
+ */
+async function resumedRecord(dir: string, requested: PretrainOptions, model: SimclrModel, backend: string): Promise<RunRecord> {
+  const path = join(dir, runFile);
+  const saved: RunRecord = existsSync(path)
+    ? (JSON.parse(await readFile(path, 'utf8')) as RunRecord)
+    : { options: resolvePretrainOptions({ ...requested, ...legacyOptions(model.config) }, backend), epochLosses: [] };
+  const { timeBudgetSeconds: _previousBudget, ...kept } = saved.options;
+  const options = {
+    ...kept,
+    epochs: requested.epochs ?? kept.epochs,
+    ...(requested.timeBudgetSeconds !== undefined && { timeBudgetSeconds: requested.timeBudgetSeconds }),
+  };
+  return { options, epochLosses: saved.epochLosses };
+}
+
+function legacyOptions(c: SimclrModel['config']): Partial<PretrainOptions> {
+  const { encoder, imageSize, optimizer, learningRate, temperature, seed } = c;
+  return { encoder, imageSize, optimizer, learningRate, temperature, seed, colorStrength: c.augment.colorStrength };
+}
+
+/** wasm runs one thread per worker, so the batch is split across a second thread where a core is free. */
+const trainingWorkers = Math.min(2, availableParallelism());
+
+function createModel(options: ResolvedPretrainOptions): SimclrModel {
+  return SimclrModel.create({
+    workers: trainingWorkers,
+    encoder: options.encoder,
+    imageSize: options.imageSize,
+    optimizer: options.optimizer,
+    learningRate: options.learningRate,
+    temperature: options.temperature,
+    augment: { ...options.augment, colorStrength: options.colorStrength },
+    seed: options.seed,
+  });
+}
+
+/** The numeric options, for the run's metrics (which `status` lists). */
+function optionMetrics(o: ResolvedPretrainOptions): Record<string, number> {
+  return { imageSize: o.imageSize, epochsPlanned: o.epochs, temperature: o.temperature, learningRate: o.learningRate, colorStrength: o.colorStrength, seed: o.seed };
+}
+
 export const pretrainTask: Task<PretrainResult> = async (context) => {
   const { store, report, signal, backend } = context;
-  const options = pretrainOptionsSchema.parse(context.options);
+  const requested = pretrainOptionsSchema.parse(context.options);
   const checkpointDir = store.layout.pretrainCheckpoint;
-  const canResume = options.resume && existsSync(join(checkpointDir, 'state.json'));
-  if (options.resume && !canResume) report({ fraction: 0, phase: 'starting', message: 'No checkpoint to resume; starting afresh', metrics: {} });
-  const model = canResume
-    ? await SimclrModel.loadCheckpoint(checkpointDir)
-    : SimclrModel.create({
-        encoder: options.encoder,
-        imageSize: options.imageSize,
-        learningRate: options.learningRate,
-        temperature: options.temperature,
-        augment: { colorStrength: options.colorStrength },
-        seed: options.seed,
-      });
-  const { imageSize, seed, learningRate } = model.config;
-  const cache = await buildCacheWithProgress(context, imageSize);
-  const imageIds = cache.imageIds();
-  if (imageIds.length < 2) throw new StudioError('Pretraining needs at least two readable images');
-
-  // NT-Xent contrasts each image with the others in its batch, so a batch needs two images at least.
-  const batchSize = Math.min(options.batchSize, imageIds.length);
-  const stepsPerEpoch = Math.floor(imageIds.length / batchSize);
-  const totalSteps = options.epochs * stepsPerEpoch;
-  const schedule = { baseLr: learningRate, warmupSteps: Math.ceil(totalSteps * warmupFraction), totalSteps };
-  const startedAt = performance.now();
-  const firstStep = model.step;
-  let lastCheckpointAt = Date.now();
-  let epochLoss = NaN;
-  let stepLoss = NaN;
-  let outOfTime = false;
-
-  const metrics = () => {
-    const { imagesPerSecond, etaSeconds } = rateAndEta((model.step - firstStep) * batchSize, (totalSteps - firstStep) * batchSize, startedAt);
-    return { epoch: model.epoch, step: model.step, loss: stepLoss, epochLoss, imagesPerSecond, etaSeconds, batchSize, images: imageIds.length };
-  };
-
+  const canResume = requested.resume && existsSync(join(checkpointDir, 'state.json'));
+  if (requested.resume && !canResume) report({ fraction: 0, phase: 'starting', message: 'No checkpoint to resume; starting afresh', metrics: {} });
+  let record: RunRecord = { options: resolvePretrainOptions(requested, backend), epochLosses: [] };
+  let model: SimclrModel;
+  if (canResume) {
+    model = await SimclrModel.loadCheckpoint(checkpointDir, { workers: trainingWorkers });
+    record = await resumedRecord(checkpointDir, requested, model, backend);
+  } else {
+    model = createModel(record.options);
+  }
+  const { options } = record;
   try {
+    const describe = `${options.encoder} at ${options.imageSize} px, batch ${options.batchSize}, ${options.optimizer} lr ${options.learningRate.toPrecision(3)}, τ ${options.temperature} (preset ${options.preset})`;
+    report({ fraction: 0, phase: 'starting', message: `${canResume ? 'Resuming' : 'Starting'} ${describe}`, metrics: optionMetrics(options) });
+    const cache = await buildCacheWithProgress(context, options.imageSize);
+    const imageIds = cache.imageIds();
+    if (imageIds.length < 2) throw new StudioError('Pretraining needs at least two readable images');
+
+    // NT-Xent contrasts each image with the others in its batch, so a batch needs two images at least.
+    const batchSize = Math.min(options.batchSize, imageIds.length);
+    const stepsPerEpoch = Math.floor(imageIds.length / batchSize);
+    const totalSteps = options.epochs * stepsPerEpoch;
+    const schedule = { baseLr: options.learningRate, warmupSteps: Math.ceil(totalSteps * warmupFraction), totalSteps };
+    const startedAt = performance.now();
+    const firstStep = model.step;
+    let lastCheckpointAt = Date.now();
+    let epochLoss = NaN;
+    let stepLoss = NaN;
+    let outOfTime = false;
+
+    const metrics = () => {
+      const { imagesPerSecond, etaSeconds } = rateAndEta((model.step - firstStep) * batchSize, (totalSteps - firstStep) * batchSize, startedAt);
+      const progress = { epoch: model.epoch, step: model.step, startStep: firstStep, loss: stepLoss, epochLoss };
+      return { ...optionMetrics(options), ...progress, imagesPerSecond, etaSeconds, batchSize, images: imageIds.length };
+    };
+
     while (model.epoch < options.epochs && !signal.aborted && !outOfTime) {
       // Each epoch's order comes from the seed and the epoch number, so a resumed run sees the same order.
-      const order = new Rng(seed * 100_003 + model.epoch).shuffle([...imageIds]);
+      const order = new Rng(options.seed * 100_003 + model.epoch).shuffle([...imageIds]);
       const batches = chunk(order, batchSize).slice(0, stepsPerEpoch);
       const skip = model.step - model.epoch * stepsPerEpoch; // steps of this epoch done before a resume
       let lossSum = 0;
+      let lossCount = 0;
       for (const batchIds of batches.slice(Math.max(0, skip))) {
         const images = readImageBatch(cache, batchIds);
         stepLoss = await model.trainStep(images, { learningRate: learningRateAt(model.step, schedule) });
         images.dispose();
         lossSum += stepLoss;
+        lossCount++;
         report({
           fraction: model.step / totalSteps,
           phase: 'training',
@@ -87,21 +147,22 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
         outOfTime = options.timeBudgetSeconds !== undefined && (performance.now() - startedAt) / 1000 > options.timeBudgetSeconds;
         if (signal.aborted || outOfTime) break;
         if (Date.now() - lastCheckpointAt > checkpointEveryMs) {
-          await saveCheckpointAtomically(model, checkpointDir);
+          await saveCheckpointAtomically(model, record, checkpointDir);
           lastCheckpointAt = Date.now();
         }
       }
       if (model.step >= (model.epoch + 1) * stepsPerEpoch) {
         model.epoch++;
-        epochLoss = lossSum / batches.length;
-        await saveCheckpointAtomically(model, checkpointDir);
+        epochLoss = lossSum / Math.max(1, lossCount);
+        record.epochLosses.push(epochLoss);
+        await saveCheckpointAtomically(model, record, checkpointDir);
         lastCheckpointAt = Date.now();
       }
     }
-    if (signal.aborted || outOfTime) await saveCheckpointAtomically(model, checkpointDir);
+    if (signal.aborted || outOfTime) await saveCheckpointAtomically(model, record, checkpointDir);
     const final = metrics();
     return {
-      result: { epochs: model.epoch, loss: Number.isNaN(epochLoss) ? stepLoss : epochLoss, backend },
+      result: { epochs: model.epoch, loss: Number.isNaN(epochLoss) ? stepLoss : epochLoss, backend, options },
       metrics: { ...final, tensorsInMemory: tf.memory().numTensors },
     };
   } finally {

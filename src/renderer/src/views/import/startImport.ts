@@ -1,6 +1,15 @@
 import type { JobSnapshot } from '../../../../shared/contract';
 import type { Workspace } from '../../state/Workspace.svelte.ts';
+import { importPreferences } from './ImportPreferences.svelte.ts';
 
+/** Imports one folder (again: a rescan), with the shared import choices. */
 export function startImport(ws: Workspace, folder: string): Promise<JobSnapshot | null> {
-  return ws.startJob(() => ws.client.importFolder({ folder }));
+  const { labelsFromSubfolders } = importPreferences;
+  return ws.startJob(() => ws.client.importFolder({ folder, labelsFromSubfolders }));
+}
+
+/** Imports dropped folders and files together, as one job. */
+export function startImportOfPaths(ws: Workspace, paths: string[]): Promise<JobSnapshot | null> {
+  const { labelsFromSubfolders } = importPreferences;
+  return ws.startJob(() => ws.client.importPaths({ paths, labelsFromSubfolders }));
 }

@@ -13,6 +13,8 @@ export class GridSelection {
   #ids = $state.raw(new Set<number>());
   #anchor = $state(-1);
   #focus = $state(-1);
+  /** Bumped by every change, so a slow range read does not overwrite a later click. */
+  #version = 0;
 
   readonly size = $derived(this.#ids.size);
   readonly ids = $derived([...this.#ids]);
@@ -29,20 +31,21 @@ export class GridSelection {
     return this.#ids.has(imageId);
   }
 
-  click(index: number, imageId: number, mods: ClickModifiers) {
+  async click(index: number, imageId: number, mods: ClickModifiers) {
+    this.#focus = index;
     if (mods.range && this.#anchor >= 0) {
-      this.#selectRange(this.#anchor, index, mods.toggle);
-    } else if (mods.toggle) {
+      await this.#selectRange(this.#anchor, index, mods.toggle);
+      return;
+    }
+    if (mods.toggle) {
       const next = new Set(this.#ids);
       if (next.has(imageId)) next.delete(imageId);
       else next.add(imageId);
-      this.#ids = next;
-      this.#anchor = index;
+      this.#set(next);
     } else {
-      this.#ids = new Set([imageId]);
-      this.#anchor = index;
+      this.#set(new Set([imageId]));
     }
-    this.#focus = index;
+    this.#anchor = index;
   }
 
   /** Moves the focus by `delta` items (arrow keys); returns the new index, or -1 when nothing moved. */
@@ -54,29 +57,60 @@ export class GridSelection {
     const item = this.#pager.item(index);
     if (!item) return -1;
     if (extend && this.#anchor >= 0) {
-      this.#selectRange(this.#anchor, index, false);
+      void this.#selectRange(this.#anchor, index, false);
     } else {
-      this.#ids = new Set([item.id]);
+      this.#set(new Set([item.id]));
       this.#anchor = index;
     }
     this.#focus = index;
     return index;
   }
 
+  /** The tiles a rubber band covers; with `add`, on top of what was selected when the drag began. */
+  band(indices: readonly number[], base: ReadonlySet<number>) {
+    const next = new Set(base);
+    for (const index of indices) {
+      const item = this.#pager.item(index);
+      if (item) next.add(item.id);
+    }
+    this.#set(next);
+    if (indices.length > 0) {
+      this.#anchor = indices[0];
+      this.#focus = indices[indices.length - 1];
+    }
+  }
+
+  /** The current selection, for a rubber band that starts from it. */
+  snapshot(): ReadonlySet<number> {
+    return this.#ids;
+  }
+
+  /** Replaces the selection, e.g. with every image in the filter. */
+  setIds(ids: Iterable<number>) {
+    this.#set(new Set(ids));
+  }
+
   clear() {
-    this.#ids = new Set();
+    this.#set(new Set());
   }
 
   reset() {
-    this.#ids = new Set();
+    this.#set(new Set());
     this.#anchor = -1;
     this.#focus = -1;
   }
 
-  #selectRange(a: number, b: number, add: boolean) {
+  #set(ids: Set<number>) {
+    this.#version++;
+    this.#ids = ids;
+  }
+
+  async #selectRange(a: number, b: number, add: boolean) {
     const [from, to] = a <= b ? [a, b] : [b, a];
-    const next = add ? new Set(this.#ids) : new Set<number>();
-    for (const item of this.#pager.itemsBetween(from, to + 1)) next.add(item.id);
-    this.#ids = next;
+    const version = ++this.#version;
+    const base = add ? this.#ids : new Set<number>();
+    const ids = await this.#pager.idsBetween(from, to + 1);
+    if (version !== this.#version) return;
+    this.#set(new Set([...base, ...ids]));
   }
 }

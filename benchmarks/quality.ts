@@ -1,0 +1,202 @@
+/**
+ * Representation quality of the app's SimCLR recipe on Fashion-MNIST, printed as one JSON object (progress
+ * on stderr):
+ *   npm run bench:quality -- [--budget-minutes 25] [--subset N] [--finetune-epochs 100] [--finetune-batch 64] [--seed 1]
+ *     [--encoder resnet-tiny] [--image-size 16] [--batch 256] [--temperature 0.2] [--optimizer adam|lars] [--lr 1e-3]
+ *     [--pseudo-per-class 1000]
+ * Pretrains on the train images for a wall-time budget, then on the 10,000 test images reports weighted kNN
+ * (k=200, cosine, exp(sim/0.1)), kNN on raw pixels, a linear probe on frozen h, fine-tuning with 1 % and 10 %
+ * of the labels against the same network from scratch, and what frozen features and self-training add at 1 %.
+ */
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { encoderNames, type EncoderName } from '../src/shared/contract';
+import { initBackend } from '../src/main/engine/ml/backend';
+import { representationDim } from '../src/main/engine/ml/encoder';
+import { knnPredict } from '../src/main/engine/ml/knn';
+import { trainLinearProbe } from '../src/main/engine/ml/linear-probe';
+import type { OptimizerKind } from '../src/main/engine/ml/optimizer';
+import { sqrtScaledLr } from '../src/main/engine/ml/schedule';
+import { SimclrModel } from '../src/main/engine/ml/simclr';
+import { balancedSubset, firstImages, loadFashionMnist, pixelFeatures, type GreyImages } from './quality/fashion-mnist';
+import { accuracy, embedWith, finetuneClassifier, freshEncoder, predictAll, type FinetuneRecipe, type LabelledIndices } from './quality/finetune';
+import { pretrainWithinBudget } from './quality/pretrain-budget';
+import { confidentPseudoLabels } from './quality/self-training';
+
+const { values } = parseArgs({
+  options: {
+    'budget-minutes': { type: 'string', default: '25' },
+    subset: { type: 'string' },
+    // Epochs over the 1 % labels; fine-tuning runs ~1000 img/s at 16 px, so 100 epochs of 600 images take about a minute.
+    'finetune-epochs': { type: 'string', default: '100' },
+    'finetune-batch': { type: 'string', default: '64' },
+    seed: { type: 'string', default: '1' },
+    encoder: { type: 'string', default: 'resnet-tiny' },
+    // 16 px: resnet-tiny trains ~3× faster than at 28 px on wasm, so it sees ~3× more epochs in the budget.
+    'image-size': { type: 'string', default: '16' },
+    batch: { type: 'string', default: '256' },
+    temperature: { type: 'string', default: '0.2' },
+    optimizer: { type: 'string', default: 'adam' },
+    lr: { type: 'string' },
+    'pseudo-per-class': { type: 'string', default: '1000' },
+    'data-dir': { type: 'string' },
+    backend: { type: 'string' },
+    // Training threads: the data-parallel trainer splits each batch across them (wasm is one thread each).
+    workers: { type: 'string', default: '2' },
+  },
+});
+
+const encoder = values.encoder as EncoderName;
+if (!encoderNames.includes(encoder)) throw new Error(`--encoder must be one of ${encoderNames.join(', ')}`);
+if (values.optimizer !== 'adam' && values.optimizer !== 'lars') throw new Error('--optimizer must be adam or lars');
+const optimizer: OptimizerKind = values.optimizer;
+const budgetMinutes = Number(values['budget-minutes']);
+const imageSize = Number(values['image-size']);
+const batch = Number(values.batch);
+const temperature = Number(values.temperature);
+// Adam's usual 1e-3, or LARS with the paper's square-root scaling for small batches.
+const learningRate = values.lr !== undefined ? Number(values.lr) : optimizer === 'lars' ? sqrtScaledLr(batch) : 1e-3;
+const seed = Number(values.seed);
+const finetuneEpochs = Number(values['finetune-epochs']);
+const pseudoPerClass = Number(values['pseudo-per-class']);
+const numClasses = 10;
+/** The kNN monitor of Wu et al. and the SimCLR literature. */
+const knnOptions = { k: 200, temperature: 0.1 };
+/** The app's fine-tuning learning rate (finetuneOptionsSchema); batch 64 rather than its 32 trains faster per image on wasm. */
+const finetuneBatch = Number(values['finetune-batch']);
+const finetuneLr = 1e-3;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const phaseSeconds: Record<string, number> = {};
+async function phase<T>(name: string, work: () => Promise<T> | T): Promise<T> {
+  const startedAt = performance.now();
+  log(`— ${name}`);
+  const result = await work();
+  phaseSeconds[name] = +((performance.now() - startedAt) / 1000).toFixed(1);
+  log(`— ${name}: ${phaseSeconds[name]} s`);
+  return result;
+}
+const percent = (x: number) => +(100 * x).toFixed(2);
+const startedAt = performance.now();
+
+const backend = await initBackend(values.backend);
+const data = await phase('load', () => loadFashionMnist(values['data-dir']));
+const train: GreyImages = values.subset ? firstImages(data.train, Number(values.subset)) : data.train;
+const test = data.test;
+
+const workers = Number(values.workers);
+const model = SimclrModel.create({ encoder, imageSize, temperature, optimizer, learningRate, seed, workers });
+const run = await phase('pretrain', () => pretrainWithinBudget(model, train, { budgetSeconds: budgetMinutes * 60, batchSize: batch, log }));
+
+const everyIndex = (set: GreyImages) => Array.from({ length: set.count }, (_, i) => i);
+const dim = representationDim(encoder);
+const [trainH, testH] = await phase('embed', () => [embedWith(model.encoder, train, everyIndex(train)), embedWith(model.encoder, test, everyIndex(test))]);
+
+/** The rows at `indices` of flat [n × dim] features. */
+function rowsOf(features: Float32Array, indices: number[]): Float32Array {
+  const rows = new Float32Array(indices.length * dim);
+  indices.forEach((index, row) => rows.set(features.subarray(index * dim, (index + 1) * dim), row * dim));
+  return rows;
+}
+
+const knnAccuracy = await phase('knn', () => accuracy(knnPredict({ features: trainH, labels: train.labels }, testH, dim, knnOptions), test.labels));
+const knnRawPixelAccuracy = await phase('knnRawPixels', () =>
+  accuracy(knnPredict({ features: pixelFeatures(train), labels: train.labels }, pixelFeatures(test), train.side ** 2, knnOptions), test.labels),
+);
+
+/** Linear probe fitted on the h of the given train images, scored on the test set. */
+function linearProbeAccuracy(examples: LabelledIndices): number {
+  const probe = trainLinearProbe(rowsOf(trainH, examples.indices), dim, examples.labels, { numClasses });
+  const result = accuracy(probe.predict(testH), test.labels);
+  probe.dispose();
+  return result;
+}
+const allLabels = { indices: everyIndex(train), labels: Array.from(train.labels) };
+const linearProbe = await phase('linearProbe', () => linearProbeAccuracy(allLabels));
+
+const recipe = (epochs: number): FinetuneRecipe => ({ epochs, batchSize: finetuneBatch, learningRate: finetuneLr, seed });
+const onePercent = balancedSubset(train, Math.max(1, Math.round(train.count / 100 / numClasses)), seed);
+const tenPercent = balancedSubset(train, Math.max(1, Math.round(train.count / 10 / numClasses)), seed);
+// Every fine-tune (10 %, the self-training pool) sees as many images as the 1 % one, so all fit the evaluation time.
+const epochsFor = (examples: LabelledIndices) => Math.max(1, Math.round((finetuneEpochs * onePercent.indices.length) / examples.indices.length));
+
+const testAccuracyOf = (classifier: tf.LayersModel) => accuracy(predictAll(classifier, test).classes, test.labels);
+
+/** The recipe from the given encoder weights (pretrained) or from a random init (scratch). */
+function finetuneFrom(weights: tf.LayersModel | undefined, examples: LabelledIndices, epochs: number): Promise<tf.LayersModel> {
+  const start = freshEncoder(encoder, imageSize, seed, weights);
+  return finetuneClassifier(start, train, examples, numClasses, recipe(epochs));
+}
+
+/** Fine-tunes the pretrained encoder and the same network from scratch on the same labels; returns the classifiers' test accuracies. */
+async function finetuneBoth(name: string, examples: LabelledIndices) {
+  const epochs = epochsFor(examples);
+  const pretrained = await phase(`finetune${name}Pretrained`, () => finetuneFrom(model.encoder, examples, epochs));
+  const scratch = await phase(`finetune${name}Scratch`, () => finetuneFrom(undefined, examples, epochs));
+  const result = { labels: examples.indices.length, epochs, pretrained: percent(testAccuracyOf(pretrained)), scratch: percent(testAccuracyOf(scratch)) };
+  scratch.dispose();
+  log(`${name}: ${JSON.stringify(result)}`);
+  return { result, pretrained };
+}
+
+const one = await finetuneBoth('1', onePercent);
+const ten = await finetuneBoth('10', tenPercent);
+ten.pretrained.dispose();
+
+const frozenKnn1 = await phase('frozenKnn1', () =>
+  accuracy(knnPredict({ features: rowsOf(trainH, onePercent.indices), labels: onePercent.labels }, testH, dim, knnOptions), test.labels),
+);
+const frozenLinear1 = await phase('frozenLinear1', () => linearProbeAccuracy(onePercent));
+
+const selfTraining = await phase('selfTraining1', async () => {
+  const teacher = predictAll(one.pretrained, train);
+  one.pretrained.dispose();
+  const pseudo = confidentPseudoLabels(teacher, numClasses, pseudoPerClass, new Set(onePercent.indices));
+  const pool = { indices: [...onePercent.indices, ...pseudo.indices], labels: [...onePercent.labels, ...pseudo.labels] };
+  const student = await finetuneFrom(model.encoder, pool, epochsFor(pool));
+  const result = {
+    pseudoLabels: pseudo.indices.length,
+    pseudoLabelAccuracy: percent(accuracy(pseudo.labels, pseudo.indices.map((i) => train.labels[i]))),
+    teacherTrainAccuracy: percent(accuracy(teacher.classes, train.labels)),
+    epochs: epochsFor(pool),
+    accuracy: percent(testAccuracyOf(student)),
+  };
+  student.dispose();
+  return result;
+});
+model.dispose();
+
+const best1 = Math.max(one.result.pretrained, percent(frozenKnn1), percent(frozenLinear1), selfTraining.accuracy);
+console.log(
+  JSON.stringify({
+    budgetMinutes,
+    trainImages: train.count,
+    testImages: test.count,
+    backend,
+    encoder,
+    imageSize,
+    batch,
+    temperature,
+    optimizer,
+    learningRate,
+    workers,
+    finetuneBatch,
+    steps: run.steps,
+    epochsSeen: +run.epochsSeen.toFixed(3),
+    imagesPerSecond: +(run.imagesSeen / run.seconds).toFixed(1),
+    finalLoss: +run.lastLoss.toFixed(4),
+    knnAccuracy: percent(knnAccuracy),
+    knnRawPixelAccuracy: percent(knnRawPixelAccuracy),
+    linearProbeAccuracy: percent(linearProbe),
+    finetune1Percent: one.result,
+    finetune10Percent: ten.result,
+    finetune1GainPoints: +(one.result.pretrained - one.result.scratch).toFixed(2),
+    frozenKnn1PercentAccuracy: percent(frozenKnn1),
+    frozenLinear1PercentAccuracy: percent(frozenLinear1),
+    selfTraining1Percent: selfTraining,
+    best1PercentAccuracy: best1,
+    best1PercentGainPoints: +(best1 - one.result.scratch).toFixed(2),
+    phaseSeconds,
+    totalSeconds: +((performance.now() - startedAt) / 1000).toFixed(1),
+  }),
+);

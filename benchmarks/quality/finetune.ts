@@ -1,0 +1,101 @@
+/**
+ * The benchmark's fine-tuning protocol, shared by the pretrained and the from-scratch network so the two
+ * differ only in their initial weights: the app's classifier (encoder + softmax, whole network trained,
+ * crop + flip augmentation), Adam, a fixed number of epochs.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { EncoderName } from '../../src/shared/contract';
+import { resizeBatch } from '../../src/main/engine/ml/augment';
+import { buildClassifier, predictProbabilities, trainClassifierEpoch } from '../../src/main/engine/ml/classifier';
+import { buildEncoder } from '../../src/main/engine/ml/encoder';
+import { Rng } from '../../src/main/engine/ml/rng';
+import { rgbBatch, type GreyImages } from './fashion-mnist';
+
+export interface FinetuneRecipe {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+}
+
+/** Training images and the class each is trained towards (a true label or a pseudo-label). */
+export interface LabelledIndices {
+  indices: number[];
+  labels: number[];
+}
+
+/** A fresh encoder, from `weights` when given (a pretrained one, copied so fine-tuning leaves it intact) or from a random init. */
+export function freshEncoder(name: EncoderName, imageSize: number, seed: number, weights?: tf.LayersModel): tf.LayersModel {
+  const encoder = buildEncoder(name, imageSize, seed);
+  if (weights) encoder.setWeights(weights.getWeights());
+  return encoder;
+}
+
+export async function finetuneClassifier(
+  encoder: tf.LayersModel,
+  data: GreyImages,
+  examples: LabelledIndices,
+  numClasses: number,
+  recipe: FinetuneRecipe,
+): Promise<tf.LayersModel> {
+  const model = buildClassifier(encoder, numClasses);
+  const optimizer = tf.train.adam(recipe.learningRate);
+  const rng = new Rng(recipe.seed);
+  const positions = examples.indices.map((_, i) => i);
+  for (let epoch = 0; epoch < recipe.epochs; epoch++) {
+    const order = rng.shuffle([...positions]);
+    // A generator so only one batch of float pixels exists at a time.
+    const batches = function* () {
+      for (let start = 0; start < order.length; start += recipe.batchSize) {
+        const part = order.slice(start, start + recipe.batchSize);
+        const images = rgbBatch(data, part.map((p) => examples.indices[p]));
+        yield { images, labels: part.map((p) => examples.labels[p]) };
+        images.dispose();
+      }
+    };
+    await trainClassifierEpoch(model, batches(), optimizer, rng);
+  }
+  optimizer.dispose();
+  return model;
+}
+
+/** Representations h of the given images under `encoder` (inference mode), flat [n × dim]. */
+export function embedWith(encoder: tf.LayersModel, data: GreyImages, indices: number[], batchSize = 500): Float32Array {
+  const dim = encoder.outputs[0].shape[1] as number;
+  const out = new Float32Array(indices.length * dim);
+  for (let start = 0; start < indices.length; start += batchSize) {
+    const images = rgbBatch(data, indices.slice(start, start + batchSize));
+    out.set(tf.tidy(() => (encoder.predict(resizeBatch(images, encoder.inputs[0].shape[1] as number)) as tf.Tensor).dataSync() as Float32Array), start * dim);
+    images.dispose();
+  }
+  return out;
+}
+
+export interface Predictions {
+  classes: Int32Array;
+  confidence: Float32Array;
+}
+
+export function predictAll(model: tf.LayersModel, data: GreyImages, batchSize = 500): Predictions {
+  const numClasses = model.outputs[0].shape[1] as number;
+  const classes = new Int32Array(data.count);
+  const confidence = new Float32Array(data.count);
+  for (let start = 0; start < data.count; start += batchSize) {
+    const indices = Array.from({ length: Math.min(batchSize, data.count - start) }, (_, i) => start + i);
+    const images = rgbBatch(data, indices);
+    const probabilities = predictProbabilities(model, images);
+    images.dispose();
+    indices.forEach((index, row) => {
+      const p = probabilities.subarray(row * numClasses, (row + 1) * numClasses);
+      classes[index] = p.indexOf(Math.max(...p));
+      confidence[index] = p[classes[index]];
+    });
+  }
+  return { classes, confidence };
+}
+
+export function accuracy(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) correct++;
+  return correct / labels.length;
+}

@@ -1,0 +1,28 @@
+/** Labels from a class-per-sub-folder layout (ImageFolder): root/cat/1.jpg is labelled "cat". */
+import type { ProjectStore } from '../store/project-store';
+import { relativePath } from './image-paths';
+
+/** The class a file's folder names, or null for a file directly in the imported folder. */
+export function classFromSubfolder(root: string, path: string): string | null {
+  const parts = relativePath(root, path).split('/');
+  return parts.length > 1 ? parts[0] : null;
+}
+
+/**
+ * Labels every image found under a class folder that has no label yet (a label the user set is kept), as one
+ * undoable change. Returns how many images it labelled.
+ */
+export function labelFromSubfolders(store: ProjectStore, root: string, paths: string[]): number {
+  const labelled = new Set(store.labelledImages().map((l) => l.imageId));
+  const classOf = new Map<number, string>();
+  for (const path of paths) {
+    const name = classFromSubfolder(root, path);
+    const imageId = store.imageIdByPath(path);
+    // Of two identical files in two class folders, the first found decides.
+    if (name !== null && imageId !== undefined && !labelled.has(imageId) && !classOf.has(imageId)) classOf.set(imageId, name);
+  }
+  if (classOf.size === 0) return 0;
+  const classIds = new Map([...new Set(classOf.values())].map((name) => [name, store.ensureClass(name).id]));
+  const assignments = [...classOf].map(([imageId, name]) => ({ imageId, classId: classIds.get(name)! }));
+  return store.applyLabels(assignments, 'folders', `labels from the sub-folders of ${root}`);
+}

@@ -1,0 +1,34 @@
+/**
+ * Resolution of a pretraining request into the options a run uses: the preset (chosen by the user, or by
+ * the backend) fills in whatever the user did not set, and the learning rate follows the optimizer and batch.
+ */
+import type { PretrainOptions, ResolvedPretrainOptions } from '../../../shared/contract';
+import { defaultPresetFor, pretrainPresets, type PresetValues } from '../../../shared/pretrain-presets';
+import { sqrtScaledLr } from './schedule';
+
+export { defaultPresetFor, pretrainPresets };
+
+/** Adam's usual 1e-3, or LARS with the paper's square-root scaling 0.075·√B (its choice for small batches). */
+export function defaultLearningRate(optimizer: ResolvedPretrainOptions['optimizer'], batchSize: number): number {
+  return optimizer === 'lars' ? sqrtScaledLr(batchSize) : 1e-3;
+}
+
+/** Every option the run will use: explicit values, then the preset's, then values derived from those. */
+export function resolvePretrainOptions(requested: Partial<PretrainOptions>, backend: string): ResolvedPretrainOptions {
+  const preset = requested.preset ?? defaultPresetFor(backend);
+  const { summary: _summary, ...values } = pretrainPresets[preset];
+  const set = Object.fromEntries(Object.entries(requested).filter(([, v]) => v !== undefined)) as Partial<PretrainOptions>;
+  const merged = { ...values, ...pick(set, Object.keys(values) as (keyof PresetValues)[]) };
+  return {
+    preset,
+    ...merged,
+    learningRate: set.learningRate ?? defaultLearningRate(merged.optimizer, merged.batchSize),
+    augment: set.augment ?? {},
+    seed: set.seed ?? 1,
+    ...(set.timeBudgetSeconds !== undefined && { timeBudgetSeconds: set.timeBudgetSeconds }),
+  };
+}
+
+function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
+  return Object.fromEntries(keys.filter((k) => k in source).map((k) => [k, source[k]])) as Partial<Pick<T, K>>;
+}

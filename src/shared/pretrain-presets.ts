@@ -1,0 +1,49 @@
+/**
+ * Named pretraining presets, shared by the engine (which resolves a request against them) and the UI
+ * (which fills its form from them). Plain data, so the renderer can import it without the engine or zod.
+ */
+import type { PretrainPresetName, ResolvedPretrainOptions } from './contract';
+
+export type PresetValues = Omit<ResolvedPretrainOptions, 'preset' | 'learningRate' | 'augment' | 'seed' | 'timeBudgetSeconds'>;
+
+export const pretrainPresets: Record<PretrainPresetName, PresetValues & { summary: string }> = {
+  // The wasm heap holds batch 64 of resnet-mini at 32 px (128 overflows). Adam's rate needs no tuning to
+  // the batch; τ = 0.2 is in the paper's range for small batches; a small encoder gets many epochs instead.
+  cpu: {
+    summary: 'resnet-mini at 32 px, Adam, batch 64: trains on a laptop CPU',
+    encoder: 'resnet-mini',
+    imageSize: 32,
+    batchSize: 64,
+    temperature: 0.2,
+    optimizer: 'adam',
+    epochs: 30,
+    colorStrength: 0.5,
+  },
+  // STL-10-like: the ImageNet stem at 96 px keeps the activations small enough for a modest GPU.
+  balanced: {
+    summary: 'resnet18 at 96 px, LARS, batch 256: for a GPU',
+    encoder: 'resnet18',
+    imageSize: 96,
+    batchSize: 256,
+    temperature: 0.2,
+    optimizer: 'lars',
+    epochs: 100,
+    colorStrength: 1.0,
+  },
+  // Chen et al. 2020: ResNet-50, 224 px, B = 4096, LARS (lr 4.8), τ = 0.1, colour strength 1.0, 100 epochs.
+  paper: {
+    summary: 'the paper: resnet50 at 224 px, LARS, batch 4096, τ 0.1: for large GPUs',
+    encoder: 'resnet50',
+    imageSize: 224,
+    batchSize: 4096,
+    temperature: 0.1,
+    optimizer: 'lars',
+    epochs: 100,
+    colorStrength: 1.0,
+  },
+};
+
+/** The preset a backend starts from: CPU backends get the one that trains in reasonable time there. */
+export function defaultPresetFor(backend: string): PretrainPresetName {
+  return backend === 'wasm' || backend === 'cpu' ? 'cpu' : 'balanced';
+}

@@ -1,0 +1,137 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Engine } from '../../../src/main/engine/engine';
+import { tempDir } from '../../helpers/images';
+import { labelsOf, storeWithImages } from './project';
+
+test('each setLabels is one change that undo reverts and redo re-applies', () => {
+  const store = storeWithImages(4);
+  const cat = store.createClass('cat');
+  const dog = store.createClass('dog');
+  assert.equal(store.setLabels([1, 2, 3], cat.id), 3);
+  assert.equal(store.setLabels([3, 4], dog.id), 2);
+  assert.deepEqual(labelsOf(store, 4), [cat.id, cat.id, dog.id, dog.id]);
+  assert.deepEqual(store.history.state(), { canUndo: true, canRedo: false, nextUndo: '2 images → dog', nextRedo: null });
+
+  assert.equal(store.history.undo(), 2);
+  assert.deepEqual(labelsOf(store, 4), [cat.id, cat.id, cat.id, null]);
+  assert.equal(store.history.undo(), 3);
+  assert.deepEqual(labelsOf(store, 4), [null, null, null, null]);
+  assert.throws(() => store.history.undo(), /Nothing to undo/);
+
+  assert.equal(store.history.redo(), 3);
+  assert.deepEqual(labelsOf(store, 4), [cat.id, cat.id, cat.id, null]);
+  assert.deepEqual(store.history.state(), { canUndo: true, canRedo: true, nextUndo: '3 images → cat', nextRedo: '2 images → dog' });
+});
+
+test('a new change after an undo discards the redo branch', () => {
+  const store = storeWithImages(3);
+  const cat = store.createClass('cat');
+  store.setLabels([1], cat.id);
+  store.setLabels([2], cat.id);
+  store.history.undo();
+  store.setLabels([3], null); // image 3 has no label: nothing changes, so the redo branch stays
+  assert.equal(store.history.state().canRedo, true);
+  store.setLabels([3], cat.id);
+  assert.equal(store.history.state().canRedo, false);
+  assert.throws(() => store.history.redo(), /Nothing to redo/);
+  assert.deepEqual(labelsOf(store, 3), [cat.id, null, cat.id]);
+  assert.deepEqual(
+    store.history.changes(10).map((c) => [c.summary, c.imageCount, c.undone]),
+    [['1 image → cat', 1, false], ['1 image → cat', 1, false]],
+  );
+});
+
+test('merge moves the sources’ labels to the target, deletes the sources, and undo brings them back', () => {
+  const store = storeWithImages(5);
+  const cat = store.createClass('cat', '#111111');
+  const kitten = store.createClass('kitten', '#222222');
+  const tabby = store.createClass('tabby', '#333333');
+  store.setLabels([1], cat.id);
+  store.setLabels([2, 3], kitten.id);
+  store.setLabels([4], tabby.id);
+
+  assert.equal(store.mergeClasses([kitten.id, tabby.id], cat.id), 3);
+  assert.deepEqual(labelsOf(store, 5), [cat.id, cat.id, cat.id, cat.id, null]);
+  assert.deepEqual(store.listClasses().map((c) => [c.name, c.count]), [['cat', 4]]);
+  assert.equal(store.history.state().nextUndo, 'merged kitten, tabby into cat');
+
+  assert.equal(store.history.undo(), 3);
+  assert.deepEqual(labelsOf(store, 5), [cat.id, kitten.id, kitten.id, tabby.id, null]);
+  assert.deepEqual(store.listClasses(), [
+    { id: cat.id, name: 'cat', color: '#111111', count: 1 },
+    { id: kitten.id, name: 'kitten', color: '#222222', count: 2 },
+    { id: tabby.id, name: 'tabby', color: '#333333', count: 1 },
+  ]);
+  store.history.redo();
+  assert.deepEqual(store.listClasses().map((c) => [c.name, c.count]), [['cat', 4]]);
+  assert.throws(() => store.mergeClasses([cat.id], cat.id), /other than the target/);
+});
+
+test('delete unlabels the class’s images; undo recreates it with its id, name and colour', () => {
+  const store = storeWithImages(4);
+  const cat = store.createClass('cat');
+  const dog = store.createClass('dog', '#abcdef');
+  store.setLabels([1, 2], dog.id);
+  store.setLabels([3], cat.id);
+
+  assert.equal(store.deleteClass(dog.id), 2);
+  assert.deepEqual(labelsOf(store, 4), [null, null, cat.id, null]);
+  assert.equal(store.history.state().nextUndo, 'deleted class dog (2 images)');
+  // A class created meanwhile must not take the deleted class's id, which undo will need again.
+  const bird = store.createClass('bird');
+  assert.ok(bird.id > dog.id);
+
+  assert.equal(store.history.undo(), 2);
+  assert.deepEqual(labelsOf(store, 4), [dog.id, dog.id, cat.id, null]);
+  assert.deepEqual(store.classById(dog.id), { id: dog.id, name: 'dog', color: '#abcdef', count: 2 });
+});
+
+test('undoing a delete refuses, with the reason, when another class took the name meanwhile', () => {
+  const store = storeWithImages(1);
+  const dog = store.createClass('dog');
+  store.setLabels([1], dog.id);
+  store.deleteClass(dog.id);
+  store.createClass('dog');
+  assert.throws(() => store.history.undo(), /class "dog".*rename that one first/);
+  assert.equal(store.history.state().canUndo, true);
+});
+
+test('rename keeps names unique and recolour changes only the colour', () => {
+  const store = storeWithImages(1);
+  const cat = store.createClass('cat');
+  const dog = store.createClass('dog');
+  store.setLabels([1], cat.id);
+  assert.throws(() => store.renameClass(dog.id, 'cat'), /A class named "cat" already exists; choose another name/);
+  assert.deepEqual(store.renameClass(cat.id, 'feline'), { id: cat.id, name: 'feline', color: cat.color, count: 1 });
+  assert.deepEqual(store.recolorClass(cat.id, '#000000'), { id: cat.id, name: 'feline', color: '#000000', count: 1 });
+  assert.deepEqual(store.renameClass(cat.id, 'feline').name, 'feline');
+  assert.throws(() => store.renameClass(99, 'x'), /No class with id 99/);
+});
+
+test('a CSV import through the engine is one undoable change by the csv actor, and labels --out writes the labels', async () => {
+  const store = storeWithImages(3);
+  const dir = store.layout.dir;
+  store.close();
+  const engine = new Engine();
+  await engine.openProject({ dir });
+  const csv = join(tempDir(), 'labels.csv');
+  writeFileSync(csv, 'path,label\n/data/img1.png,cat\n/data/img2.png,dog\n/data/img3.png,cat\n/data/missing.png,cat\n');
+  assert.deepEqual(await engine.importLabelsCsv({ csvPath: csv }), { labelled: 3, unmatched: ['/data/missing.png'] });
+  const { changes, state } = await engine.call('labelHistory', {});
+  assert.deepEqual(changes.map((c) => [c.summary, c.imageCount]), [['labels from labels.csv (3 images)', 3]]);
+  assert.equal(engine.store.db.prepare('SELECT actor FROM label_changes').pluck().get(), 'csv');
+  assert.equal(state.canUndo, true);
+
+  const out = join(tempDir(), 'out.csv');
+  assert.deepEqual(await engine.writeLabelsCsv({ outPath: out }), { labelled: 3 });
+  assert.equal(readFileSync(out, 'utf8'), 'path,label\n/data/img1.png,cat\n/data/img2.png,dog\n/data/img3.png,cat\n');
+  assert.deepEqual(
+    (await engine.undoLabels()).history,
+    { canUndo: false, canRedo: true, nextUndo: null, nextRedo: 'labels from labels.csv (3 images)' },
+  );
+  assert.equal(engine.store.count('labels'), 0);
+  engine.close();
+});

@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadEmbeddingMatrix } from '../../../src/main/engine/labels/embedding-matrix';
+import { suggestLabels } from '../../../src/main/engine/labels/suggestions';
+import { Rng } from '../../../src/main/engine/ml/rng';
+import { storeWithImages } from './project';
+
+const dim = 8;
+/** Clusters around axes 0, 1, 2 with spreads 0.05, 0.15 and 0.3, 20 images each (ids 1–60); ids 61, 62 are lone outliers. */
+const clusterOf = (imageId: number) => (imageId <= 60 ? Math.floor((imageId - 1) / 20) : -1);
+
+function clusteredProject() {
+  const store = storeWithImages(62);
+  const rng = new Rng(7);
+  const spreads = [0.05, 0.15, 0.3];
+  const vectors = Array.from({ length: 62 }, (_, i) => {
+    const v = new Float32Array(dim);
+    const cluster = clusterOf(i + 1);
+    if (cluster < 0) v[i === 60 ? 3 : 4] = 1;
+    else {
+      v[cluster] = 1;
+      for (let k = 0; k < dim; k++) v[k] += spreads[cluster] * rng.normal();
+    }
+    return { imageId: i + 1, vector: v };
+  });
+  store.saveEmbeddings(vectors);
+  return store;
+}
+
+test('before a classifier, three suggestions cover the three clusters, the loose one too, and skip the outliers', () => {
+  const store = clusteredProject();
+  const plan = suggestLabels(store, loadEmbeddingMatrix(store), 3);
+  assert.equal(plan.strategy, 'diversity');
+  assert.deepEqual(plan.suggestions.map((s) => clusterOf(s.imageId)).sort(), [0, 1, 2]);
+  assert.ok(plan.suggestions.every((s) => s.reason === 'diverse' && s.score > 0 && s.score <= 1));
+});
+
+test('suggestions never include labelled images and return the count asked for', () => {
+  const store = clusteredProject();
+  const cat = store.createClass('cat');
+  const labelled = Array.from({ length: 20 }, (_, i) => i + 1).concat([21, 22, 23]);
+  store.setLabels(labelled, cat.id);
+  const matrix = loadEmbeddingMatrix(store);
+  for (const count of [1, 2, 10, 39]) {
+    const ids = suggestLabels(store, matrix, count).suggestions.map((s) => s.imageId);
+    assert.equal(ids.length, count);
+    assert.equal(new Set(ids).size, count);
+    assert.ok(ids.every((id) => !labelled.includes(id)), `count ${count}: ${ids}`);
+  }
+  assert.equal(suggestLabels(store, matrix, 1000).suggestions.length, 62 - labelled.length);
+});
+
+test('with one cluster labelled, two suggestions go to the two clusters without labels', () => {
+  const store = clusteredProject();
+  const cat = store.createClass('cat');
+  store.setLabels(Array.from({ length: 20 }, (_, i) => i + 1), cat.id);
+  const plan = suggestLabels(store, loadEmbeddingMatrix(store), 2);
+  assert.deepEqual(plan.suggestions.map((s) => clusterOf(s.imageId)).sort(), [1, 2]);
+});
+
+test('with predictions, the suggestions come from the least confident unlabelled images', () => {
+  const store = clusteredProject();
+  const cat = store.createClass('cat');
+  store.setLabels([1, 2], cat.id);
+  // Confidence rises with the id, so the least confident are the lowest ids; images 1–2 are labelled.
+  store.savePredictions(Array.from({ length: 62 }, (_, i) => ({ imageId: i + 1, classId: cat.id, confidence: 0.3 + i / 100 })));
+  const plan = suggestLabels(store, loadEmbeddingMatrix(store), 2);
+  assert.equal(plan.strategy, 'uncertainty+diversity');
+  const ids = plan.suggestions.map((s) => s.imageId);
+  // Candidates are the 2 × 5 least confident unlabelled images, ids 3–12, all in cluster 0.
+  assert.ok(ids.every((id) => id >= 3 && id <= 12), String(ids));
+  assert.ok(plan.suggestions.every((s) => s.reason === 'uncertain'));
+  const scores = plan.suggestions.map((s) => s.score);
+  scores.forEach((score, i) => assert.ok(Math.abs(score - (1 - (0.3 + (ids[i] - 1) / 100))) < 1e-9));
+});
+
+test('images imported after the last fine-tune, without a prediction, fill the list by diversity', () => {
+  const store = clusteredProject();
+  const cat = store.createClass('cat');
+  store.setLabels([1], cat.id);
+  store.savePredictions([{ imageId: 2, classId: cat.id, confidence: 0.5 }]);
+  const plan = suggestLabels(store, loadEmbeddingMatrix(store), 3);
+  assert.deepEqual(plan.suggestions.map((s) => s.reason), ['uncertain', 'diverse', 'diverse']);
+  assert.equal(plan.suggestions[0].imageId, 2);
+  assert.deepEqual(plan.suggestions.slice(1).map((s) => clusterOf(s.imageId)).sort(), [1, 2]);
+});
