@@ -54,9 +54,15 @@ function createWindow(): BrowserWindow {
 }
 
 void app.whenReady().then(() => {
-  protocol.handle(thumbnailScheme, (request) => {
-    const id = Number(/\/(\d+)\.webp$/.exec(new URL(request.url).pathname)?.[1]);
-    const path = Number.isInteger(id) ? engine.thumbnailPath(id) : null;
+  protocol.handle(thumbnailScheme, async (request) => {
+    const url = new URL(request.url);
+    const id = Number(/^\/(\d+)\.webp$/.exec(url.pathname)?.[1]);
+    if (!Number.isInteger(id)) return new Response('not found', { status: 404 });
+    if (url.host === 'images') {
+      const preview = await engine.imagePreview(id);
+      return preview ? new Response(new Uint8Array(preview), { headers: { 'content-type': 'image/webp' } }) : new Response('not found', { status: 404 });
+    }
+    const path = engine.thumbnailPath(id);
     return path ? net.fetch(pathToFileURL(path).toString()) : new Response('not found', { status: 404 });
   });
 

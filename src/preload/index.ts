@@ -11,6 +11,7 @@ const bridge = {
     return () => ipcRenderer.removeListener('studio:event', listener);
   },
   thumbnailUrl: (imageId: number) => `${thumbnailScheme}://thumbnails/${imageId}.webp`,
+  imageUrl: (imageId: number) => `${thumbnailScheme}://images/${imageId}.webp`,
   /** A dropped File's path on disk (the sandbox hides it from the renderer otherwise). */
   pathForFile: (file: File): string => webUtils.getPathForFile(file),
 };

@@ -10,12 +10,15 @@ export interface StudioTransport {
   call(command: CommandName, args: unknown): Promise<unknown>;
   listen(handler: (event: EventName, payload: unknown) => void): () => void;
   thumbnailUrl(imageId: number): string;
+  /** The image itself at viewing size (at most previewSide px), for the large view. */
+  imageUrl(imageId: number): string;
 }
 
 export type StudioClient = StudioApi & {
   readonly transportName: StudioTransport['name'];
   on<E extends EventName>(event: E, listener: (payload: StudioEvents[E]) => void): () => void;
   thumbnailUrl(imageId: number): string;
+  imageUrl(imageId: number): string;
 };
 
 export function createStudioClient(transport: StudioTransport): StudioClient {
@@ -27,6 +30,7 @@ export function createStudioClient(transport: StudioTransport): StudioClient {
       });
     },
     thumbnailUrl: (imageId: number) => transport.thumbnailUrl(imageId),
+    imageUrl: (imageId: number) => transport.imageUrl(imageId),
   };
   return new Proxy(extras, {
     get(target, property) {
@@ -41,10 +45,14 @@ export const httpRoutes = {
   call: (command: string) => `/api/call/${command}`,
   events: '/api/events',
   thumbnail: (imageId: number) => `/thumbnails/${imageId}.webp`,
+  image: (imageId: number) => `/images/${imageId}.webp`,
 } as const;
 
 /** The scheme the desktop shell registers to serve thumbnails from the project folder. */
 export const thumbnailScheme = 'studio-thumb';
+
+/** The large view's longest side: sharp enough to judge a label, small enough to send at once. */
+export const previewSide = 1024;
 
 export interface EventMessage {
   event: EventName;

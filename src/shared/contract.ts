@@ -288,6 +288,8 @@ export const commandSchemas = {
     /** With the lowConfidence filter: predictions below this confidence. */
     maxConfidence: z.number().min(0).max(1).default(0.6),
     sort: z.enum(imageSorts).default('imported'),
+    /** Narrows any filter to images without a label (e.g. predictions still to review). */
+    unlabelledOnly: z.boolean().default(false),
     offset: z.number().int().min(0).default(0),
     limit: z.number().int().min(1).max(5000).default(200),
   }),
@@ -296,6 +298,7 @@ export const commandSchemas = {
     filter: z.enum(imageFilters).default('all'),
     classId: z.number().int().optional(),
     maxConfidence: z.number().min(0).max(1).default(0.6),
+    unlabelledOnly: z.boolean().default(false),
   }),
   listFailures: z.object({}),
   listClasses: z.object({}),

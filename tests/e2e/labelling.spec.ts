@@ -200,6 +200,11 @@ test('a user imports, labels by keyboard, undoes, merges, deletes and follows th
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('image-viewer')).toBeVisible();
   await expect(page.getByTestId('viewer-image')).toHaveAttribute('data-image-id', String(unlabelled.id));
+  // The large view shows the image itself (served at viewing size), not the thumbnail.
+  const shown = page.getByTestId('viewer-image').locator('img');
+  await expect(shown).toHaveAttribute('src', new RegExp(`/images/${unlabelled.id}\\.webp`));
+  const loadedFromImageRoute = (img: { complete: boolean; src: string; naturalWidth: number }) => (img.complete && img.src.includes('/images/') ? img.naturalWidth : 0);
+  await expect.poll(() => shown.evaluate(loadedFromImageRoute)).toBeGreaterThan(0);
   await page.keyboard.press('ArrowRight');
   await expect(page.getByTestId('viewer-image')).not.toHaveAttribute('data-image-id', String(unlabelled.id));
   await page.keyboard.press('2');

@@ -29,6 +29,8 @@ import { nearestNeighbours } from './labels/similarity';
 import { suggestLabels } from './labels/suggestions';
 import { chooseBackendName } from './ml/backend-choice';
 import { ProjectStore } from './store/project-store';
+import { renderPreview } from './data/preview';
+import { previewSide } from '../../shared/client';
 import { parseLabelsCsv } from './store/csv';
 import { labelsCsv, predictionsCsv } from './store/export-csv';
 
@@ -87,6 +89,18 @@ export class Engine implements CommandHandlers {
   thumbnailPath(imageId: number): string | null {
     const path = this.#store?.layout.thumbnail(imageId);
     return path && existsSync(path) ? path : null;
+  }
+
+  /** An image's file on disk (its primary path), or null when unknown or gone. */
+  imagePath(imageId: number): string | null {
+    const path = this.#store?.imagePaths([imageId]).get(imageId);
+    return path && existsSync(path) ? path : null;
+  }
+
+  /** The image at viewing size for the large view, as WebP; null when its file is gone or unreadable. */
+  async imagePreview(imageId: number): Promise<Buffer | null> {
+    const path = this.imagePath(imageId);
+    return path ? renderPreview(path, previewSide).catch(() => null) : null;
   }
 
   waitForJob(jobId: string): Promise<JobSnapshot> {
@@ -198,11 +212,12 @@ export class Engine implements CommandHandlers {
   }
 
   async listImages(args: Args<'listImages'>): Promise<CommandResults['listImages']> {
-    return this.store.listImages(args.filter, args.classId, args.offset, args.limit, { maxConfidence: args.maxConfidence, sort: args.sort });
+    const { filter, classId, offset, limit, ...view } = args;
+    return this.store.listImages(filter, classId, offset, limit, view);
   }
 
-  async listImageIds({ filter, classId, maxConfidence }: Args<'listImageIds'>): Promise<CommandResults['listImageIds']> {
-    return this.store.listImageIds(filter, classId, maxConfidence);
+  async listImageIds({ filter, classId, ...options }: Args<'listImageIds'>): Promise<CommandResults['listImageIds']> {
+    return this.store.listImageIds(filter, classId, options);
   }
 
   async listFailures(): Promise<CommandResults['listFailures']> {

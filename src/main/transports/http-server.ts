@@ -92,6 +92,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       const path = engine.thumbnailPath(Number(thumbnail[1]));
       return path ? sendFile(response, path, 'private, max-age=3600') : sendJson(response, 404, { error: 'No such thumbnail' });
     }
+    const image = /^\/images\/(\d+)\.webp$/.exec(url.pathname);
+    if (image) {
+      if (!isAuthorised(request, url)) return sendJson(response, 401, { error: 'Missing or wrong token' });
+      const preview = await engine.imagePreview(Number(image[1]));
+      if (!preview) return sendJson(response, 404, { error: 'No such image, or its file is gone' });
+      response.writeHead(200, { 'content-type': 'image/webp', 'cache-control': 'private, max-age=600', 'x-content-type-options': 'nosniff' });
+      return void response.end(preview);
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { error: 'Use GET' });
     if (!rendererDir) return sendText(response, 503, 'The browser UI is not built yet: run `npm run build`, then start the server again.');
     const requested = normalize(join(rendererDir, decodeURIComponent(url.pathname)));

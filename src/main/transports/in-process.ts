@@ -8,5 +8,7 @@ export function inProcessTransport(engine: Engine): StudioTransport {
     call: (command, args) => engine.call(command, args),
     listen: (handler) => engine.onEvent(handler),
     thumbnailUrl: (imageId) => engine.thumbnailPath(imageId) ?? '',
+    // In-process callers read files directly; the preview is for screens only.
+    imageUrl: (imageId) => engine.imagePath(imageId) ?? '',
   };
 }

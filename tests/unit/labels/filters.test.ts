@@ -36,8 +36,15 @@ test('each filter selects the images it names, and listImageIds agrees with list
     assert.equal(listed.total, expected.length, filter);
     assert.deepEqual(store.listImageIds(filter, classId), expected, filter);
   }
-  assert.deepEqual(store.listImageIds('lowConfidence', undefined, 0.75), [2, 3, 4]);
+  assert.deepEqual(store.listImageIds('lowConfidence', undefined, { maxConfidence: 0.75 }), [2, 3, 4]);
   assert.throws(() => store.listImageIds('class', undefined), /needs a classId/);
+});
+
+test('unlabelledOnly narrows any filter to the images still without a label', () => {
+  const { store, dog } = reviewedProject();
+  assert.deepEqual(store.listImages('predicted', dog.id, 0, 100, { unlabelledOnly: true }).items.map((i) => i.id), [5]);
+  assert.deepEqual(store.listImageIds('lowConfidence', undefined, { unlabelledOnly: true }), [4]);
+  assert.deepEqual(store.listImageIds('all', undefined, { unlabelledOnly: true }), [4, 5, 6]);
 });
 
 test('sorts order by import, path, and confidence either way with unpredicted images last', () => {

@@ -5,7 +5,8 @@ import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
 import { Engine } from '../../../src/main/engine/engine';
 import { startHttpServer, type RunningServer } from '../../../src/main/transports/http-server';
-import { httpRoutes } from '../../../src/shared/client';
+import { httpRoutes, previewSide } from '../../../src/shared/client';
+import sharp from 'sharp';
 import { tempDir, writeImage } from '../../helpers/images';
 
 const engine = new Engine();
@@ -97,4 +98,19 @@ test('an import job runs to the end and its thumbnails are served with the token
   assert.equal(thumbnail.status, 200);
   assert.equal(thumbnail.headers.get('content-type'), 'image/webp');
   assert.equal((await fetch(`${server.url}${httpRoutes.thumbnail(1)}`)).status, 401);
+});
+
+test('the large view gets the image itself at viewing size, upright, with the token only', async () => {
+  const folder = join(tempDir(), 'large');
+  await writeImage(join(folder, 'wide.jpg'), { rgb: [50, 90, 200], format: 'jpeg', width: 1600, height: 400 });
+  const final = await engine.waitForJob((await engine.importFolder({ folder, labelsFromSubfolders: false })).id);
+  assert.equal(final.state, 'done');
+  const id = (await engine.listImages({ filter: 'all', sort: 'imported', maxConfidence: 0.6, unlabelledOnly: false, offset: 0, limit: 10 })).items.find((i) => i.relPath === 'wide.jpg')!.id;
+  const response = await fetch(`${server.url}${httpRoutes.image(id)}?token=${server.token}`);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-type'), 'image/webp');
+  const meta = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+  assert.deepEqual([meta.width, meta.height], [previewSide, previewSide / 4]);
+  assert.equal((await fetch(`${server.url}${httpRoutes.image(id)}`)).status, 401);
+  assert.equal((await fetch(`${server.url}${httpRoutes.image(9999)}?token=${server.token}`)).status, 404);
 });

@@ -60,7 +60,12 @@ const imageOrder: Record<ImageSort, string> = {
 };
 
 /** The FROM and WHERE of a filtered image list; the class filters need a classId. */
-function imageQuery(filter: ImageFilter, classId: number | undefined, maxConfidence = 0.6) {
+export interface ImageQueryOptions {
+  maxConfidence?: number;
+  unlabelledOnly?: boolean;
+}
+
+function imageQuery(filter: ImageFilter, classId: number | undefined, { maxConfidence = 0.6, unlabelledOnly = false }: ImageQueryOptions = {}) {
   if ((filter === 'class' || filter === 'predicted') && classId === undefined) {
     throw new StudioError(`The "${filter}" filter needs a classId`);
   }
@@ -75,7 +80,7 @@ function imageQuery(filter: ImageFilter, classId: number | undefined, maxConfide
     duplicates: 'i.id IN (SELECT image_id FROM image_paths WHERE missing = 0 GROUP BY image_id HAVING COUNT(*) > 1)',
   }[filter];
   const from = 'FROM images i LEFT JOIN labels l ON l.image_id = i.id LEFT JOIN predictions p ON p.image_id = i.id';
-  return { from, where, params: { classId: classId ?? null, maxConfidence } };
+  return { from, where: unlabelledOnly ? `(${where}) AND l.class_id IS NULL` : where, params: { classId: classId ?? null, maxConfidence } };
 }
 
 function plural(n: number, noun: string): string {
@@ -215,9 +220,13 @@ export class ProjectStore {
     return (this.db.prepare('SELECT id FROM images ORDER BY id').all() as { id: number }[]).map((r) => r.id);
   }
 
+  /** Primary paths by image id; ids without an image are left out. */
   imagePaths(ids: number[]): Map<number, string> {
-    const statement = this.db.prepare('SELECT path FROM images WHERE id = ?');
-    return new Map(ids.map((id) => [id, (statement.get(id) as { path: string }).path]));
+    const statement = this.db.prepare('SELECT path FROM images WHERE id = ?').pluck();
+    return new Map(ids.flatMap((id) => {
+      const path = statement.get(id) as string | undefined;
+      return path === undefined ? [] : [[id, path] as const];
+    }));
   }
 
   count(table: 'images' | 'labels' | 'classes' | 'embeddings' | 'predictions' | 'import_failures' | 'image_paths'): number {
@@ -229,9 +238,9 @@ export class ProjectStore {
     classId: number | undefined,
     offset: number,
     limit: number,
-    view: { maxConfidence?: number; sort?: ImageSort } = {},
+    view: ImageQueryOptions & { sort?: ImageSort } = {},
   ): { total: number; items: ImageItem[] } {
-    const { from, where, params } = imageQuery(filter, classId, view.maxConfidence);
+    const { from, where, params } = imageQuery(filter, classId, view);
     const total = (this.db.prepare(`SELECT COUNT(*) AS n ${from} WHERE ${where}`).get(params) as { n: number }).n;
     const items = this.db
       .prepare(
@@ -244,8 +253,8 @@ export class ProjectStore {
   }
 
   /** Every image id a filter selects, in import order (for "select all in this filter"). */
-  listImageIds(filter: ImageFilter, classId: number | undefined, maxConfidence?: number): number[] {
-    const { from, where, params } = imageQuery(filter, classId, maxConfidence);
+  listImageIds(filter: ImageFilter, classId: number | undefined, options: ImageQueryOptions = {}): number[] {
+    const { from, where, params } = imageQuery(filter, classId, options);
     return this.db.prepare(`SELECT i.id ${from} WHERE ${where} ORDER BY i.id`).pluck().all(params) as number[];
   }
 

@@ -119,5 +119,6 @@ export function createHttpTransport(token: string = takeToken()): StudioTranspor
     },
     listen: (handler) => events.add(handler),
     thumbnailUrl: (imageId) => `${httpRoutes.thumbnail(imageId)}${query}`,
+    imageUrl: (imageId) => `${httpRoutes.image(imageId)}${query}`,
   };
 }

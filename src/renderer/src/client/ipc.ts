@@ -19,5 +19,6 @@ export function createIpcTransport(bridge: StudioBridge): StudioTransport {
     },
     listen: (handler) => bridge.listen(handler),
     thumbnailUrl: (imageId) => bridge.thumbnailUrl(imageId),
+    imageUrl: (imageId) => bridge.imageUrl(imageId),
   };
 }

@@ -119,6 +119,10 @@ export class Workspace {
     return kind ? this.#jobs[kind]?.state === 'running' : this.activeJob !== null;
   }
 
+  imageUrl(imageId: number): string {
+    return this.#client.imageUrl(imageId);
+  }
+
   thumbnailUrl(imageId: number): string {
     return this.#client.thumbnailUrl(imageId);
   }
