@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import { loadEmbeddingMatrix, type EmbeddingMatrix } from '../src/main/engine/labels/embedding-matrix';
 import { suggestLabels } from '../src/main/engine/labels/suggestions';
 import { initBackend } from '../src/main/engine/ml/backend';
-import { buildClassifier, predictProbabilities, trainClassifierEpoch } from '../src/main/engine/ml/classifier';
+import { buildClassifier, predictProbabilities, topClasses, trainClassifierEpoch } from '../src/main/engine/ml/classifier';
 import { Rng } from '../src/main/engine/ml/rng';
 import { SimclrModel } from '../src/main/engine/ml/simclr';
 import { generateSampleFolder } from '../src/main/engine/sample/generate-sample';
@@ -154,9 +154,8 @@ async function finetuneAccuracy(checkpoint: string, images: tf.Tensor4D, labels:
     const batch = tf.gather(images, rows) as tf.Tensor4D;
     const probabilities = predictProbabilities(model, batch);
     batch.dispose();
-    rows.forEach((row, i) => {
-      const p = probabilities.subarray(i * classes.length, (i + 1) * classes.length);
-      correct += classes[p.indexOf(Math.max(...p))] === labels[row] ? 1 : 0;
+    topClasses(probabilities, classes.length).forEach((top, i) => {
+      correct += classes[top.classIndex] === labels[rows[i]] ? 1 : 0;
     });
   }
   tf.dispose([trainImages]);

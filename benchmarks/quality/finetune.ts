@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderName } from '../../src/shared/contract';
 import { resizeBatch } from '../../src/main/engine/ml/augment';
-import { buildClassifier, predictProbabilities, trainClassifierEpoch } from '../../src/main/engine/ml/classifier';
+import { buildClassifier, predictProbabilities, topClasses, trainClassifierEpoch } from '../../src/main/engine/ml/classifier';
 import { buildEncoder } from '../../src/main/engine/ml/encoder';
 import { Rng } from '../../src/main/engine/ml/rng';
 import { rgbBatch, type GreyImages } from './fashion-mnist';
@@ -85,10 +85,9 @@ export function predictAll(model: tf.LayersModel, data: GreyImages, batchSize = 
     const images = rgbBatch(data, indices);
     const probabilities = predictProbabilities(model, images);
     images.dispose();
-    indices.forEach((index, row) => {
-      const p = probabilities.subarray(row * numClasses, (row + 1) * numClasses);
-      classes[index] = p.indexOf(Math.max(...p));
-      confidence[index] = p[classes[index]];
+    topClasses(probabilities, numClasses).forEach((top, row) => {
+      classes[indices[row]] = top.classIndex;
+      confidence[indices[row]] = top.confidence;
     });
   }
   return { classes, confidence };

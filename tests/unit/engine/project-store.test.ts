@@ -4,14 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProjectStore } from '../../../src/main/engine/store/project-store';
 import { tempDir } from '../../helpers/images';
-
-function storeWithImages(count: number): ProjectStore {
-  const store = ProjectStore.open(join(tempDir(), 'project'));
-  for (let i = 1; i <= count; i++) {
-    store.addImage({ path: `/data/img${i}.png`, root: '/data', relPath: `img${i}.png`, hash: `h${i}`, bytes: 10, width: 8, height: 8 });
-  }
-  return store;
-}
+import { storeWithImages } from '../../helpers/store';
 
 test('opening a new folder creates the SQLite file and its sub-folders', () => {
   const dir = join(tempDir(), 'fresh');

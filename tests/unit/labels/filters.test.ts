@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ImageFilter, ImageSort } from '../../../src/shared/contract';
-import { storeWithImages } from './project';
+import { storeWithImages } from '../../helpers/store';
 
 /** Six images: 1–2 labelled cat, 3 labelled dog; predictions with distinct confidences on 1–5, none on 6. */
 function reviewedProject() {

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../../src/main/engine/engine';
 import { tempDir } from '../../helpers/images';
-import { labelsOf, storeWithImages } from './project';
+import { labelsOf, storeWithImages } from '../../helpers/store';
 
 test('each setLabels is one change that undo reverts and redo re-applies', () => {
   const store = storeWithImages(4);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Engine } from '../../../src/main/engine/engine';
 import { loadEmbeddingMatrix } from '../../../src/main/engine/labels/embedding-matrix';
 import { localDensity, nearestNeighbours } from '../../../src/main/engine/labels/similarity';
-import { storeWithImages } from './project';
+import { storeWithImages } from '../../helpers/store';
 
 /** Image 1 is the query (1,0,0); the others at known cosine similarities to it. */
 function projectWithVectors() {

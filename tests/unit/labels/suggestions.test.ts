@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { loadEmbeddingMatrix } from '../../../src/main/engine/labels/embedding-matrix';
 import { suggestLabels } from '../../../src/main/engine/labels/suggestions';
 import { Rng } from '../../../src/main/engine/ml/rng';
-import { storeWithImages } from './project';
+import { storeWithImages } from '../../helpers/store';
 
 const dim = 8;
 /** Clusters around axes 0, 1, 2 with spreads 0.05, 0.15 and 0.3, 20 images each (ids 1–60); ids 61, 62 are lone outliers. */

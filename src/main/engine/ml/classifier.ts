@@ -73,3 +73,17 @@ export async function trainClassifierEpoch(
 export function predictProbabilities(model: tf.LayersModel, batch: tf.Tensor4D): Float32Array {
   return tf.tidy(() => (model.predict(resizeBatch(batch, inputSize(model))) as tf.Tensor).dataSync() as Float32Array);
 }
+
+export interface TopClass {
+  classIndex: number;
+  confidence: number;
+}
+
+/** The most probable class of each row of flat [B × numClasses] probabilities, with its probability. */
+export function topClasses(probabilities: Float32Array, numClasses: number): TopClass[] {
+  return Array.from({ length: probabilities.length / numClasses }, (_, row) => {
+    const p = probabilities.subarray(row * numClasses, (row + 1) * numClasses);
+    const classIndex = p.indexOf(Math.max(...p));
+    return { classIndex, confidence: p[classIndex] };
+  });
+}

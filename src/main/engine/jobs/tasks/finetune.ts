@@ -7,7 +7,7 @@ import type { FinetuneResult } from '../../../../shared/contract';
 import { StudioError, finetuneOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
 import type { PixelCache } from '../../data/pixel-cache';
-import { buildClassifier, predictProbabilities, trainClassifierEpoch } from '../../ml/classifier';
+import { buildClassifier, predictProbabilities, topClasses, trainClassifierEpoch, type TopClass } from '../../ml/classifier';
 import { Rng } from '../../ml/rng';
 import { buildCacheWithProgress } from './build-cache';
 import { saveClassifier } from './classifier-artifacts';
@@ -35,17 +35,13 @@ export function stratifiedSplit(examples: Example[], fraction: number, rng: Rng)
 }
 
 /** Predicted class index and its probability for each image, in batches. */
-function predictAll(model: tf.LayersModel, cache: PixelCache, imageIds: number[], batchSize: number): { classIndex: number; confidence: number }[] {
+function predictAll(model: tf.LayersModel, cache: PixelCache, imageIds: number[], batchSize: number): TopClass[] {
   const numClasses = model.outputs[0].shape[1] as number;
   return chunk(imageIds, batchSize).flatMap((batchIds) => {
     const images = readImageBatch(cache, batchIds);
     const probabilities = predictProbabilities(model, images);
     images.dispose();
-    return batchIds.map((_, row) => {
-      const p = probabilities.subarray(row * numClasses, (row + 1) * numClasses);
-      const classIndex = p.indexOf(Math.max(...p));
-      return { classIndex, confidence: p[classIndex] };
-    });
+    return topClasses(probabilities, numClasses);
   });
 }
 

@@ -1,7 +1,7 @@
-/** A real project store with `count` images at /data/imgN.png (ids 1..count), for the label tests. */
+/** A real project store with `count` images at /data/imgN.png (ids 1..count), for tests of the store and the labels. */
 import { join } from 'node:path';
-import { ProjectStore } from '../../../src/main/engine/store/project-store';
-import { tempDir } from '../../helpers/images';
+import { ProjectStore } from '../../src/main/engine/store/project-store';
+import { tempDir } from './images';
 
 export function storeWithImages(count: number): ProjectStore {
   const store = ProjectStore.open(join(tempDir(), 'project'));
