@@ -37,6 +37,11 @@ const convCases: { x: [number, number, number, number]; k: number; cout: number;
   { x: [1, 6, 7, 3], k: 2, cout: 3, stride: [1, 2], pad: 1 },
   { x: [2, 5, 6, 2], k: 3, cout: 2, stride: 1, pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
   { x: [1, 9, 9, 16], k: 5, cout: 8, stride: 3, pad: 'same' },
+  // Stride 1 with an output the input's size takes the shifted-planes gather, also with uneven padding.
+  { x: [2, 7, 6, 3], k: 5, cout: 4, stride: 1, pad: 'same' },
+  { x: [2, 5, 6, 3], k: 2, cout: 3, stride: 1, pad: [[0, 0], [1, 0], [0, 1], [0, 0]] },
+  // Over 4M column floats per image pair: the filter gradient is summed over chunks of one image.
+  { x: [2, 64, 64, 128], k: 3, cout: 8, stride: 1, pad: 'same' },
 ];
 
 test('Conv2DBackpropFilter matches the cpu backend for several strides and pads', () => {
@@ -50,7 +55,9 @@ test('Conv2DBackpropFilter matches the cpu backend for several strides and pads'
       tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(xv, c.x), dy: tf.tensor(dyv, dyShape) }, {
         strides: c.stride, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape,
       } as never) as tf.Tensor;
-    assertClose(runOn('wasm', f), runOn('cpu', f));
+    // Each weight's gradient sums one product per output position; float32 rounding grows like its square root.
+    const positions = dyShape[0] * dyShape[1] * dyShape[2];
+    assertClose(runOn('wasm', f), runOn('cpu', f), Math.max(1e-4, 1e-5 * Math.sqrt(positions)));
   }
 });
 

@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncoderName } from '../../../shared/contract';
 import { resizeBatch, twoViews, type AugmentOptions } from './augment';
 import { buildEncoder, representationDim } from './encoder';
+import { frugalVariableGrads } from './frugal-backprop';
+import { applyTraining } from './frugal-forward';
 import { buildProjectionHead } from './head';
 import { ntXentLoss } from './loss';
 import { createOptimizer, setLearningRate, type OptimizerKind } from './optimizer';
@@ -104,20 +106,18 @@ export class SimclrModel {
         tf.dispose([view1, view2]);
       }
     }
-    const cost = this.optimizer.minimize(
-      () => {
-        // Both views in one pass: batch norm then normalises over all 2B views, like the paper's global BN.
-        const h = this.encoder.apply(tf.concat([view1, view2]), { training: true }) as tf.Tensor2D;
-        const z = this.head.apply(h, { training: true }) as tf.Tensor2D;
-        const [z1, z2] = tf.split(z, 2);
-        return ntXentLoss(z1 as tf.Tensor2D, z2 as tf.Tensor2D, temperature);
-      },
-      true,
-      this.trainableVariables(),
-    );
+    const { value, grads } = frugalVariableGrads(() => {
+      // Both views in one pass: batch norm then normalises over all 2B views, like the paper's global BN.
+      const h = applyTraining(this.encoder, tf.concat([view1, view2]));
+      const z = applyTraining(this.head, h) as tf.Tensor2D;
+      const [z1, z2] = tf.split(z, 2);
+      return ntXentLoss(z1 as tf.Tensor2D, z2 as tf.Tensor2D, temperature);
+    }, this.trainableVariables());
     tf.dispose([view1, view2]);
-    const loss = (await cost!.data())[0];
-    cost!.dispose();
+    this.optimizer.applyGradients(grads);
+    tf.dispose(grads);
+    const loss = (await value.data())[0];
+    value.dispose();
     this.step++;
     return loss;
   }

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { registerWasmBatchNorm } from './wasm-batch-norm';
+import { registerWasmLeanMemory } from './wasm-lean-memory';
 import { heapF32, wasmKernel, type KernelArgs, type WasmBackend } from './wasm-heap';
 
 type Conv4D = [number, number, number, number];
@@ -41,6 +42,7 @@ function gatherColumnsT(xT: Float32Array, colsT: Float32Array, info: backend_uti
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
+  if (sh === 1 && sw === 1 && OH === H && OW === W) return gatherShiftedPlanes(xT, colsT, info, b0, nb);
   const n = nb * OH * OW;
   for (let kh = 0; kh < KH; kh++) {
     for (let kw = 0; kw < KW; kw++) {
@@ -61,6 +63,46 @@ function gatherColumnsT(xT: Float32Array, colsT: Float32Array, info: backend_uti
             for (let ow = owHi; ow < OW; ow++) colsT[d + ow] = 0;
             let s = plane + ih * W + owLo * sw - left + kw;
             for (let ow = owLo; ow < owHi; ow++, s += sw) colsT[d + ow] = xT[s];
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * gatherColumnsT for stride 1 and 'same'-sized output, where a tap's row is the channel's planes shifted by
+ * (kh − top)·W + (kw − left): one block copy per (tap, channel) for the whole chunk, then the rows and
+ * columns that the shift took from outside an image are zeroed. Most of a ResNet's convolutions are this.
+ */
+function gatherShiftedPlanes(xT: Float32Array, colsT: Float32Array, info: backend_util.Conv2DInfo, b0: number, nb: number): void {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, filterHeight: KH, filterWidth: KW } = info;
+  const { top, left } = info.padInfo;
+  const plane = H * W;
+  const n = nb * plane;
+  for (let kh = 0; kh < KH; kh++) {
+    const dh = kh - top;
+    for (let kw = 0; kw < KW; kw++) {
+      const dw = kw - left;
+      const shift = dh * W + dw;
+      // Output positions [lo, hi) of the chunk read inside the chunk's planes; the rest are zeroed below.
+      const lo = Math.max(0, -shift);
+      const hi = Math.min(n, n - shift);
+      for (let c = 0; c < C; c++) {
+        const d = ((kh * KW + kw) * C + c) * n;
+        const src = (c * B + b0) * plane + shift;
+        colsT.set(xT.subarray(src + lo, src + hi), d + lo);
+        colsT.fill(0, d, d + lo);
+        colsT.fill(0, d + hi, d + n);
+        for (let b = 0; b < nb; b++) {
+          const image = d + b * plane;
+          // Rows whose input row oh + dh is outside the image.
+          if (dh < 0) colsT.fill(0, image, image - dh * W);
+          else if (dh > 0) colsT.fill(0, image + (H - dh) * W, image + plane);
+          // Columns whose input column ow + dw is outside the image.
+          if (dw !== 0) {
+            const [c0, c1] = dw < 0 ? [0, -dw] : [W - dw, W];
+            for (let row = image; row < image + plane; row += W) colsT.fill(0, row + c0, row + c1);
           }
         }
       }
@@ -250,7 +292,7 @@ const kernels: KernelConfig[] = [
 
 /**
  * Registers the kernels above that the installed wasm backend does not already provide, and the fast
- * Conv2DBackpropInput; idempotent. Returns the names of the kernels it changed.
+ * Conv2DBackpropInput, batch norm and the lean-memory changes; idempotent. Returns the names of the kernels it changed.
  */
 export function registerWasmGradientKernels(): string[] {
   const added: string[] = [];
@@ -260,5 +302,5 @@ export function registerWasmGradientKernels(): string[] {
     added.push(config.kernelName);
   }
   if (replaceConv2DBackpropInput()) added.push('Conv2DBackpropInput');
-  return [...added, ...registerWasmBatchNorm()];
+  return [...added, ...registerWasmBatchNorm(), ...registerWasmLeanMemory()];
 }

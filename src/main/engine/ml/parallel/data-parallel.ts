@@ -5,6 +5,8 @@
  * through its own rows only, and the sides swap and sum gradients, so both apply the same exact update.
  */
 import * as tf from '@tensorflow/tfjs';
+import { frugalVariableGrads } from '../frugal-backprop';
+import { applyTraining } from '../frugal-forward';
 import { ntXentLoss } from '../loss';
 import type { PairExchange } from './exchange';
 
@@ -54,9 +56,9 @@ export function gradientFloats(replica: Replica): number {
  */
 export function localGradients(replica: Replica, exchange: PairExchange, views1: tf.Tensor4D, views2: tf.Tensor4D, split: Split, temperature: number): { loss: number; grads: Float32Array } {
   const side = exchange.side;
-  const { value, grads } = replica.optimizer.computeGradients(() => {
-    const h = replica.encoder.apply(tf.concat([views1, views2]), { training: true }) as tf.Tensor2D;
-    const own = replica.head.apply(h, { training: true }) as tf.Tensor2D;
+  const { value, grads } = frugalVariableGrads(() => {
+    const h = applyTraining(replica.encoder, tf.concat([views1, views2]));
+    const own = applyTraining(replica.head, h) as tf.Tensor2D;
     const dim = own.shape[1];
     const theirs = tf.tensor2d(exchange.swap('z', own.dataSync() as Float32Array), [2 * split[1 - side], dim]);
     const [own1, own2] = tf.split(own, 2);
