@@ -56,8 +56,15 @@ const peak = await matmulGflops();
 const model = SimclrModel.create({ encoder: 'resnet-mini', imageSize: size, seed: 1, workers });
 const images = tf.randomUniform([batch, size, size, 3]) as tf.Tensor4D;
 
-// Augmentation is included: trainStep draws and applies both views.
-const stepMs = await timeMs(steps, async () => void (await model.trainStep(images)));
+// Augmentation is included: trainStep draws and applies both views. Resident memory is read after the
+// warm-up step and after the last: a steady state shows no growth between them.
+const rssMiB = () => Math.round(process.memoryUsage.rss() / 2 ** 20);
+let rssAfterWarmupMiB = 0;
+const stepMs = await timeMs(steps, async () => {
+  await model.trainStep(images);
+  rssAfterWarmupMiB ||= rssMiB();
+});
+const rssAfterStepsMiB = rssMiB();
 const embedImages = tf.randomUniform([embedBatch, size, size, 3]) as tf.Tensor4D;
 const embedMs = await timeMs(Math.min(3, steps), () => void model.embed(embedImages));
 const trainImagesPerSec = (batch * 1000) / stepMs;
@@ -83,6 +90,8 @@ console.log(
     embedBatch,
     embedImagesPerSec: +((embedBatch * 1000) / embedMs).toFixed(2),
     peakRssMiB: Math.round(peakRssMiB),
+    rssAfterWarmupMiB,
+    rssAfterStepsMiB,
   }),
 );
 model.dispose();

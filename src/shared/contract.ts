@@ -300,6 +300,8 @@ export const commandSchemas = {
     maxConfidence: z.number().min(0).max(1).default(0.6),
     unlabelledOnly: z.boolean().default(false),
   }),
+  /** Images by id, as the grid shows them (a dialog refreshes the labels of what it shows after an undo). */
+  getImages: z.object({ imageIds: z.array(z.number().int()).max(5000) }),
   listFailures: z.object({}),
   listClasses: z.object({}),
   createClass: z.object({ name: z.string().trim().min(1).max(80), color: colorSchema.optional() }),
@@ -363,6 +365,7 @@ export interface CommandResults {
   similarImages: { image: ImageItem; similarity: number }[];
   writeLabelsCsv: { labelled: number };
   listImageIds: number[];
+  getImages: ImageItem[];
   setLabels: { changed: number; history: LabelHistoryState };
   importLabelsCsv: { labelled: number; unmatched: string[] };
   getMap: MapPoint[];

@@ -24,7 +24,6 @@ import { JobRunner } from './jobs/job-runner';
 import type { WorkerLauncher } from './jobs/protocol';
 import { launchNodeWorker } from './jobs/node-launcher';
 import { loadEmbeddingMatrix, type EmbeddingMatrix } from './labels/embedding-matrix';
-import type { LabelAssignment } from './labels/history';
 import { nearestNeighbours } from './labels/similarity';
 import { suggestLabels } from './labels/suggestions';
 import { chooseBackendName } from './ml/backend-choice';
@@ -220,6 +219,10 @@ export class Engine implements CommandHandlers {
     return this.store.listImageIds(filter, classId, options);
   }
 
+  async getImages({ imageIds }: Args<'getImages'>): Promise<CommandResults['getImages']> {
+    return this.store.imageItems(imageIds);
+  }
+
   async listFailures(): Promise<CommandResults['listFailures']> {
     return this.store.failures();
   }
@@ -306,18 +309,19 @@ export class Engine implements CommandHandlers {
     const rows = parseLabelsCsv(text, csvPath);
     const roots = store.roots();
     const unmatched: string[] = [];
-    const assignments: LabelAssignment[] = [];
+    const labels: { imageId: number; className: string }[] = [];
     store.db.transaction(() => {
       for (const row of rows) {
         const candidates = isAbsolute(row.path) ? [row.path] : [resolve(dirname(csvPath), row.path), ...roots.map((r) => join(r, row.path))];
         const imageId = candidates.map((p) => store.imageIdByPath(p)).find((id) => id !== undefined);
         if (imageId === undefined) unmatched.push(row.path);
-        else assignments.push({ imageId, classId: store.ensureClass(row.label).id });
+        else labels.push({ imageId, className: row.label });
       }
-      store.applyLabels(assignments, 'csv', `labels from ${basename(csvPath)}`);
+      store.applyLabelsByName(labels, 'csv', `labels from ${basename(csvPath)}`);
     })();
+    this.#emit('projectChanged', { what: 'classes' });
     this.#emit('projectChanged', { what: 'labels' });
-    return { labelled: new Set(assignments.map((a) => a.imageId)).size, unmatched };
+    return { labelled: new Set(labels.map((l) => l.imageId)).size, unmatched };
   }
 
   async getMap(): Promise<CommandResults['getMap']> {

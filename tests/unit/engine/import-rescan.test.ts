@@ -115,6 +115,12 @@ test('an ImageFolder layout becomes labels on request, keeping labels the user a
   assert.equal(label('cat/2.png'), 'bird', "the user's label wins");
   assert.equal(label('dog/nested/3.png'), 'dog', 'the first sub-folder names the class');
   assert.equal(label('top.png'), undefined, 'a file directly in the folder has no class');
+
+  // Undo takes back the folder labels and the classes they created; the user's class stays.
+  store.history.undo();
+  assert.deepEqual(store.listClasses().map((c) => c.name), ['bird']);
+  store.history.redo();
+  assert.deepEqual(store.listClasses().map((c) => c.name).sort(), ['bird', 'cat', 'dog']);
 });
 
 test('several folders and single files import at once; a path that does not exist is reported', async () => {

@@ -135,3 +135,49 @@ test('a CSV import through the engine is one undoable change by the csv actor, a
   assert.equal(engine.store.count('labels'), 0);
   engine.close();
 });
+
+test('undoing a CSV import removes the classes it created once they hold no labels; redo brings them back', async () => {
+  const store = storeWithImages(4);
+  const dir = store.layout.dir;
+  const cat = store.createClass('cat', '#111111'); // the user's own class, still empty: the import only uses it
+  store.setLabels([4], cat.id);
+  store.close();
+  const engine = new Engine();
+  await engine.openProject({ dir });
+  const csv = join(tempDir(), 'more.csv');
+  writeFileSync(csv, 'path,label\n/data/img1.png,cat\n/data/img2.png,dog\n/data/img3.png,bird\n/data/img4.png,dog\n');
+  await engine.importLabelsCsv({ csvPath: csv });
+  const imported = engine.store.listClasses();
+  assert.deepEqual(imported.map((c) => [c.name, c.count]), [['cat', 1], ['dog', 2], ['bird', 1]]);
+  const [dog, bird] = imported.slice(1);
+  engine.store.renameClass(bird.id, 'finch'); // renamed after the import: redo must bring back the class as it was
+
+  await engine.undoLabels();
+  assert.deepEqual(labelsOf(engine.store, 4), [null, null, null, cat.id]);
+  assert.deepEqual(engine.store.listClasses(), [{ id: cat.id, name: 'cat', color: '#111111', count: 1 }]);
+  // A class created meanwhile must not take an id that redo will need again.
+  const fish = engine.store.createClass('fish');
+  assert.ok(fish.id > bird.id);
+
+  await engine.redoLabels();
+  assert.deepEqual(labelsOf(engine.store, 4), [cat.id, dog.id, bird.id, dog.id]);
+  assert.deepEqual(engine.store.listClasses().map((c) => [c.id, c.name, c.color, c.count]), [
+    [cat.id, 'cat', '#111111', 1],
+    [dog.id, 'dog', dog.color, 2],
+    [bird.id, 'finch', bird.color, 1],
+    [fish.id, 'fish', fish.color, 0],
+  ]);
+  engine.close();
+});
+
+test('undoing an import keeps a class it created while the last fine-tune still predicts it', () => {
+  const store = storeWithImages(2);
+  store.applyLabelsByName([{ imageId: 1, className: 'dog' }, { imageId: 2, className: 'cat' }], 'csv', 'labels from a.csv');
+  const [dog, cat] = store.listClasses();
+  store.savePredictions([{ imageId: 1, classId: dog.id, confidence: 0.9 }, { imageId: 2, classId: dog.id, confidence: 0.6 }]);
+  store.history.undo();
+  assert.deepEqual(store.listClasses().map((c) => [c.name, c.count]), [['dog', 0]]);
+  assert.equal(store.count('predictions'), 2);
+  store.history.redo();
+  assert.deepEqual(store.listClasses().map((c) => [c.id, c.count]), [[dog.id, 1], [cat.id, 1]]);
+});

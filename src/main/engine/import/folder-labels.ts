@@ -22,7 +22,7 @@ export function labelFromSubfolders(store: ProjectStore, root: string, paths: st
     if (name !== null && imageId !== undefined && !labelled.has(imageId) && !classOf.has(imageId)) classOf.set(imageId, name);
   }
   if (classOf.size === 0) return 0;
-  const classIds = new Map([...new Set(classOf.values())].map((name) => [name, store.ensureClass(name).id]));
-  const assignments = [...classOf].map(([imageId, name]) => ({ imageId, classId: classIds.get(name)! }));
-  return store.applyLabels(assignments, 'folders', `labels from the sub-folders of ${root}`);
+  // By name, so undoing the change also removes the classes it created.
+  const labels = [...classOf].map(([imageId, className]) => ({ imageId, className }));
+  return store.applyLabelsByName(labels, 'folders', `labels from the sub-folders of ${root}`);
 }

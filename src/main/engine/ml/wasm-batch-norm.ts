@@ -6,28 +6,33 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs';
-import { heapF32, wasmKernel, type KernelArgs, type WasmBackend } from './wasm-heap';
+import { heapF32, runWasmKernel, wasmKernel, type KernelArgs, type WasmBackend } from './wasm-heap';
 
 const forwardKernel = 'SimclrBatchNormTraining';
 const backwardKernel = 'SimclrBatchNormTrainingGrad';
 
-/** Per-channel mean and biased variance of x [rows, C], two passes in float64 for accuracy. */
+/**
+ * Per-channel mean and biased variance of x [rows, C] in one pass, as E[x²] − E[x]² with float64 sums: exact
+ * enough unless |mean| exceeds the spread by ~10⁶, which activations after a convolution never do.
+ */
 function channelMoments(x: Float32Array, C: number): { mean: Float64Array; variance: Float64Array } {
   const rows = x.length / C;
   const mean = new Float64Array(C);
   const variance = new Float64Array(C);
-  for (let i = 0; i < x.length; i += C) for (let c = 0; c < C; c++) mean[c] += x[i + c];
-  for (let c = 0; c < C; c++) mean[c] /= rows;
   for (let i = 0; i < x.length; i += C)
     for (let c = 0; c < C; c++) {
-      const d = x[i + c] - mean[c];
-      variance[c] += d * d;
+      const v = x[i + c];
+      mean[c] += v;
+      variance[c] += v * v;
     }
-  for (let c = 0; c < C; c++) variance[c] /= rows;
+  for (let c = 0; c < C; c++) {
+    mean[c] /= rows;
+    variance[c] = Math.max(0, variance[c] / rows - mean[c] * mean[c]);
+  }
   return { mean, variance };
 }
 
-/** Outputs y = γ·(x − μ)/√(σ² + ε) + β, μ [C], σ² [C]. */
+/** Outputs y = γ·(x − μ)/√(σ² + ε) + β, μ [C], σ² [C]; y = x·scale + shift runs on wasm's SIMD Multiply and Add. */
 function batchNormTraining({ inputs, backend: be, attrs }: KernelArgs): TensorInfo[] {
   const backend = be as unknown as WasmBackend;
   const { x, gamma, beta } = inputs;
@@ -43,10 +48,11 @@ function batchNormTraining({ inputs, backend: be, attrs }: KernelArgs): TensorIn
       shift[c] = b[c] - mean[c] * scale[c];
     }
   }
-  const y = backend.makeOutput(x.shape, 'float32');
-  const xv = heapF32(backend, x);
-  const yv = heapF32(backend, y);
-  for (let i = 0; i < xv.length; i += C) for (let c = 0; c < C; c++) yv[i + c] = xv[i + c] * scale[c] + shift[c];
+  const scaleT = backend.makeOutput([C], 'float32', undefined, scale);
+  const shiftT = backend.makeOutput([C], 'float32', undefined, shift);
+  const scaled = runWasmKernel('Multiply', backend, { a: x, b: scaleT });
+  const y = runWasmKernel('Add', backend, { a: scaled, b: shiftT });
+  for (const t of [scaleT, shiftT, scaled]) backend.disposeData(t.dataId);
   return [y, backend.makeOutput([C], 'float32', undefined, Float32Array.from(mean)), backend.makeOutput([C], 'float32', undefined, Float32Array.from(variance))];
 }
 

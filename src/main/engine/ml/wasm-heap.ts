@@ -1,4 +1,5 @@
 /** Access to tfjs-backend-wasm's heap for kernels written in TypeScript (wasm-kernels, wasm-batch-norm). */
+import * as tf from '@tensorflow/tfjs';
 import type { backend_util, DataId, DataType, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 
 /** The part of tfjs-backend-wasm's BackendWasm these kernels use (it is not exported as a type we can rely on). */
@@ -22,4 +23,11 @@ export function heapF32(backend: WasmBackend, t: TensorInfo): Float32Array {
 
 export function wasmKernel(kernelName: string, fn: (args: KernelArgs) => TensorInfo | TensorInfo[]): KernelConfig {
   return { kernelName, backendName: 'wasm', kernelFunc: fn as unknown as KernelFunc };
+}
+
+/** Runs another wasm kernel directly, so composed kernels stay inside the wasm backend. */
+export function runWasmKernel(name: string, backend: WasmBackend, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap = {}): TensorInfo {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (!kernel) throw new Error(`wasm kernel ${name} is not registered`);
+  return kernel.kernelFunc({ inputs, backend: backend as never, attrs }) as TensorInfo;
 }

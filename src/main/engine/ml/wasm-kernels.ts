@@ -10,16 +10,9 @@ import { backend_util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { registerWasmBatchNorm } from './wasm-batch-norm';
 import { registerWasmLeanMemory } from './wasm-lean-memory';
-import { heapF32, wasmKernel, type KernelArgs, type WasmBackend } from './wasm-heap';
+import { heapF32, runWasmKernel, wasmKernel, type KernelArgs, type WasmBackend } from './wasm-heap';
 
 type Conv4D = [number, number, number, number];
-
-/** Runs another wasm kernel directly, so composed kernels stay inside the wasm backend. */
-function runWasmKernel(name: string, backend: WasmBackend, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
-  const kernel = tf.getKernel(name, 'wasm');
-  if (!kernel) throw new Error(`wasm kernel ${name} is not registered`);
-  return kernel.kernelFunc({ inputs, backend: backend as never, attrs }) as TensorInfo;
-}
 
 function convInfo(xShape: number[], filterShape: number[], attrs: NamedAttrMap, depthwise: boolean): backend_util.Conv2DInfo {
   const { strides, pad, dimRoundingMode, dilations, dataFormat } = attrs as unknown as {
@@ -102,7 +95,8 @@ function gatherShiftedPlanes(xT: Float32Array, colsT: Float32Array, info: backen
           // Columns whose input column ow + dw is outside the image.
           if (dw !== 0) {
             const [c0, c1] = dw < 0 ? [0, -dw] : [W - dw, W];
-            for (let row = image; row < image + plane; row += W) colsT.fill(0, row + c0, row + c1);
+            // A stripe of one or two values per row: plain stores beat a fill call each.
+            for (let row = image; row < image + plane; row += W) for (let k = row + c0; k < row + c1; k++) colsT[k] = 0;
           }
         }
       }

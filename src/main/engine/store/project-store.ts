@@ -359,9 +359,30 @@ export class ProjectStore {
   }
 
   /** Many images, each its own class (a CSV, folder names), as one undoable change. */
-  applyLabels(assignments: LabelAssignment[], actor: LabelActor, summary: string): number {
+  applyLabels(assignments: LabelAssignment[], actor: LabelActor, summary: string, createdClassIds: number[] = []): number {
     for (const classId of new Set(assignments.map((a) => a.classId))) if (classId !== null) this.classById(classId);
-    return this.history.record({ actor, summary: (n) => `${summary} (${plural(n, 'image')})`, assignments });
+    return this.history.record({ actor, summary: (n) => `${summary} (${plural(n, 'image')})`, assignments, createdClassIds });
+  }
+
+  /**
+   * Many images, each a class by name (a CSV), as one undoable change that also creates the classes not there yet;
+   * its undo removes those classes again once they hold no labels.
+   */
+  applyLabelsByName(labels: { imageId: number; className: string }[], actor: LabelActor, summary: string): number {
+    return this.db.transaction(() => {
+      // The last row of an image wins, so a name given only in overridden rows creates no class.
+      const nameOf = new Map(labels.map((l) => [l.imageId, l.className]));
+      const createdClassIds: number[] = [];
+      const idOf = new Map([...new Set(nameOf.values())].map((name) => {
+        const known = this.classByName(name);
+        if (known) return [name, known.id] as const;
+        const made = this.createClass(name);
+        createdClassIds.push(made.id);
+        return [name, made.id] as const;
+      }));
+      const assignments = [...nameOf].map(([imageId, name]) => ({ imageId, classId: idOf.get(name)! }));
+      return this.applyLabels(assignments, actor, summary, createdClassIds);
+    })();
   }
 
   /** Labelled images as (imageId, classIndex) with classes indexed 0..K-1 in id order. */

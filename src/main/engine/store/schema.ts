@@ -74,6 +74,15 @@ CREATE TABLE IF NOT EXISTS label_change_classes (
   PRIMARY KEY (change_id, class_id)
 );
 
+-- Classes a change created (a CSV's new names): undo removes them once unused, keeping name and colour for redo.
+CREATE TABLE IF NOT EXISTS label_change_created_classes (
+  change_id INTEGER NOT NULL REFERENCES label_changes(id) ON DELETE CASCADE,
+  class_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  color TEXT NOT NULL,
+  PRIMARY KEY (change_id, class_id)
+);
+
 CREATE TABLE IF NOT EXISTS embeddings (
   image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
   vector BLOB NOT NULL,               -- float32 little-endian representation h

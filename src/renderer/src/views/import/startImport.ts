@@ -8,7 +8,7 @@ export function startImport(ws: Workspace, folder: string): Promise<JobSnapshot 
   return ws.startJob(() => ws.client.importFolder({ folder, labelsFromSubfolders }));
 }
 
-/** Imports dropped folders and files together, as one job. */
+/** Imports several folders and files together (dropped, or typed one per line), as one job. */
 export function startImportOfPaths(ws: Workspace, paths: string[]): Promise<JobSnapshot | null> {
   const { labelsFromSubfolders } = importPreferences;
   return ws.startJob(() => ws.client.importPaths({ paths, labelsFromSubfolders }));

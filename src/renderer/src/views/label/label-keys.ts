@@ -13,6 +13,25 @@ export function labelKey(event: KeyboardEvent, classes: readonly ClassInfo[]): L
   return null;
 }
 
+/** Ctrl/⌘+Z undoes; Ctrl/⌘+Shift+Z and Ctrl/⌘+Y redo. */
+export function historyKey(event: KeyboardEvent): 'undo' | 'redo' | null {
+  if (!commandKey(event) || event.altKey || event.isComposing) return null;
+  const key = event.key.toLowerCase();
+  if (key === 'y' || (key === 'z' && event.shiftKey)) return 'redo';
+  return key === 'z' ? 'undo' : null;
+}
+
+const inputsWithoutText = new Set(['button', 'checkbox', 'color', 'file', 'image', 'radio', 'range', 'reset', 'submit']);
+
+/** Whether keys pressed here edit text the user is typing, whose own undo keeps Ctrl/⌘+Z. */
+export function typesText(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable || target instanceof HTMLTextAreaElement) return true;
+  if (!(target instanceof HTMLInputElement) || inputsWithoutText.has(target.type)) return false;
+  // A picker opened with nothing typed in it is a list to choose from, not text being written.
+  return !(target.getAttribute('role') === 'combobox' && target.value === '');
+}
+
 /** Ctrl on Linux and Windows, ⌘ on macOS. */
 export function commandKey(event: KeyboardEvent | MouseEvent): boolean {
   return event.ctrlKey || event.metaKey;
