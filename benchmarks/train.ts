@@ -1,6 +1,6 @@
 /**
  * Training throughput of resnet-mini on the active backend, printed as one JSON object:
- *   node --import tsx benchmarks/train.ts [--batch 256] [--steps 5] [--workers 2] [--size 32] [--backend wasm]
+ *   node --import tsx benchmarks/train.ts [--batch 256] [--steps 5] [--workers 2] [--size 32] [--backend wasm] [--soak N]
  * Counts 0.2786 GFLOP per image per view forward at 32 px and a training step as 3× forward, and compares
  * the achieved rate with the same backend's 1024×1024 float32 matmul rate measured in the same run.
  */
@@ -16,6 +16,8 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '2' },
     size: { type: 'string', default: '32' },
     backend: { type: 'string' },
+    // Extra steps after the timed ones, to show memory stays flat (tensors and resident memory before and after).
+    soak: { type: 'string', default: '0' },
   },
 });
 const batch = Number(values.batch);
@@ -65,6 +67,10 @@ const stepMs = await timeMs(steps, async () => {
   rssAfterWarmupMiB ||= rssMiB();
 });
 const rssAfterStepsMiB = rssMiB();
+const soakSteps = Number(values.soak);
+const tensorsBeforeSoak = tf.memory().numTensors;
+for (let i = 0; i < soakSteps; i++) await model.trainStep(images);
+const soak = soakSteps > 0 ? { steps: soakSteps, tensorsBefore: tensorsBeforeSoak, tensorsAfter: tf.memory().numTensors, rssAfterMiB: rssMiB() } : undefined;
 const embedImages = tf.randomUniform([embedBatch, size, size, 3]) as tf.Tensor4D;
 const embedMs = await timeMs(Math.min(3, steps), () => void model.embed(embedImages));
 const trainImagesPerSec = (batch * 1000) / stepMs;
@@ -92,6 +98,7 @@ console.log(
     peakRssMiB: Math.round(peakRssMiB),
     rssAfterWarmupMiB,
     rssAfterStepsMiB,
+    soak,
   }),
 );
 model.dispose();
