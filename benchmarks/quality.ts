@@ -3,10 +3,11 @@
  * on stderr):
  *   npm run bench:quality -- [--budget-minutes 25] [--subset N] [--finetune-epochs 100] [--finetune-batch 64] [--seed 1]
  *     [--encoder resnet-tiny] [--image-size 16] [--batch 256] [--temperature 0.2] [--optimizer adam|lars] [--lr 1e-3]
- *     [--pseudo-per-class 1000]
+ *     [--pseudo-per-class 1000] [--save-checkpoint DIR]
  * Pretrains on the train images for a wall-time budget, then on the 10,000 test images reports weighted kNN
  * (k=200, cosine, exp(sim/0.1)), kNN on raw pixels, a linear probe on frozen h, fine-tuning with 1 % and 10 %
  * of the labels against the same network from scratch, and what frozen features and self-training add at 1 %.
+ * --save-checkpoint writes the pretrained model (SimclrModel.saveCheckpoint) for bench:suggest to reuse.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     optimizer: { type: 'string', default: 'adam' },
     lr: { type: 'string' },
     'pseudo-per-class': { type: 'string', default: '1000' },
+    'save-checkpoint': { type: 'string' },
     'data-dir': { type: 'string' },
     backend: { type: 'string' },
     // Training threads: the data-parallel trainer splits each batch across them (wasm is one thread each).
@@ -87,6 +89,7 @@ const test = data.test;
 const workers = Number(values.workers);
 const model = SimclrModel.create({ encoder, imageSize, temperature, optimizer, learningRate, seed, workers });
 const run = await phase('pretrain', () => pretrainWithinBudget(model, train, { budgetSeconds: budgetMinutes * 60, batchSize: batch, log }));
+if (values['save-checkpoint']) await model.saveCheckpoint(values['save-checkpoint']);
 
 const everyIndex = (set: GreyImages) => Array.from({ length: set.count }, (_, i) => i);
 const dim = representationDim(encoder);

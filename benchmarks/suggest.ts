@@ -1,219 +1,189 @@
 /**
- * Does labelling the suggested images beat labelling random ones? Prints one JSON object:
- *   node --import tsx benchmarks/suggest.ts [--per-class 150] [--classes 6] [--size 32] [--pretrain-seconds 300]
- * On the sample generator's shapes: pretrain resnet-tiny once with SimCLR, embed every image, then label 1 %
- * chosen by suggestLabels (as the app does before any classifier exists) or chosen at random (3 seeds), and
- * measure accuracy on the images left unlabelled with two classifiers from the same pretrained encoder:
- * the app's fine-tuning (encoder + softmax, ml/classifier.ts) and a nearest class-mean on h (cosine).
+ * Does labelling the suggested images beat labelling random ones? Prints one JSON object (progress on stderr):
+ *   npm run bench:suggest -- [--checkpoint DIR | --pretrain-minutes 10] [--label-percent 1] [--seeds 3]
+ *     [--finetune-epochs 100] [--finetune-batch 64] [--subset N] [--data-dir DIR] [--backend wasm] [--workers 2]
+ * On Fashion-MNIST: a SimCLR-pretrained encoder (a bench:quality --save-checkpoint, or resnet-tiny at 16 px
+ * pretrained here for the budget) embeds the 60,000 train images into a project store, as the app's embed job
+ * would. 1 % of them (600) are labelled as suggestLabels picks them before any classifier exists (cold start,
+ * one `seed` per run) or at random, and each labelled set is scored on the 10,000 test images by the app's
+ * fine-tuning (bench:quality's recipe) and by two classifiers on frozen h: a linear probe and the nearest
+ * class mean (cosine). --finetune-epochs 0 skips the fine-tuning, the slow part.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
-import sharp from 'sharp';
 import { loadEmbeddingMatrix, type EmbeddingMatrix } from '../src/main/engine/labels/embedding-matrix';
 import { suggestLabels } from '../src/main/engine/labels/suggestions';
 import { initBackend } from '../src/main/engine/ml/backend';
-import { buildClassifier, predictProbabilities, topClasses, trainClassifierEpoch } from '../src/main/engine/ml/classifier';
+import { trainLinearProbe } from '../src/main/engine/ml/linear-probe';
 import { Rng } from '../src/main/engine/ml/rng';
 import { SimclrModel } from '../src/main/engine/ml/simclr';
-import { generateSampleFolder } from '../src/main/engine/sample/generate-sample';
-import { parseLabelsCsv } from '../src/main/engine/store/csv';
 import { ProjectStore } from '../src/main/engine/store/project-store';
+import { firstImages, loadFashionMnist, type GreyImages } from './quality/fashion-mnist';
+import { accuracy, embedWith, finetuneClassifier, freshEncoder, predictAll, type LabelledIndices } from './quality/finetune';
+import { pretrainWithinBudget } from './quality/pretrain-budget';
 
 const { values } = parseArgs({
   options: {
-    'per-class': { type: 'string', default: '150' },
-    classes: { type: 'string', default: '6' },
-    size: { type: 'string', default: '32' },
-    'pretrain-seconds': { type: 'string', default: '300' },
-    'max-epochs': { type: 'string', default: '30' },
-    'finetune-epochs': { type: 'string', default: '30' },
+    checkpoint: { type: 'string' },
+    'pretrain-minutes': { type: 'string', default: '10' },
+    'label-percent': { type: 'string', default: '1' },
+    seeds: { type: 'string', default: '3' },
+    // bench:quality's fine-tuning recipe: Adam 1e-3, batch 64, 100 epochs over the 1 % labels.
+    'finetune-epochs': { type: 'string', default: '100' },
+    'finetune-batch': { type: 'string', default: '64' },
+    subset: { type: 'string' },
+    'data-dir': { type: 'string' },
     backend: { type: 'string' },
+    workers: { type: 'string', default: '2' },
   },
 });
-const size = Number(values.size);
-const seeds = [1, 2, 3];
+
+const numClasses = 10;
+const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
+const finetuneEpochs = Number(values['finetune-epochs']);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const percent = (x: number) => +(100 * x).toFixed(2);
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const startedAt = performance.now();
+const seconds = (since: number) => Math.round((performance.now() - since) / 1000);
 const work = join(tmpdir(), `simclr-bench-suggest-${process.pid}`);
 
-/** The sample folder's images as one float32 [N, size, size, 3] tensor in [0, 1], with their class index. */
-async function loadSample(): Promise<{ images: tf.Tensor4D; labels: number[]; classes: string[]; paths: string[] }> {
-  const sample = await generateSampleFolder(join(work, 'sample'), {
-    perClass: Number(values['per-class']),
-    classes: Number(values.classes),
-    size,
-    seed: 42,
-  });
-  const rows = parseLabelsCsv(await readFile(sample.labelsCsv, 'utf8'), sample.labelsCsv);
-  const pixels = new Float32Array(rows.length * size * size * 3);
-  for (const [i, row] of rows.entries()) {
-    const raw = await sharp(join(sample.dir, row.path)).removeAlpha().resize(size, size, { fit: 'fill' }).raw().toBuffer();
-    for (let k = 0; k < raw.length; k++) pixels[i * raw.length + k] = raw[k] / 255;
+/** The checkpoint's model, or resnet-tiny at 16 px (bench:quality's defaults) pretrained on `train` for the budget. */
+async function pretrainedModel(train: GreyImages): Promise<{ model: SimclrModel; pretrain: object }> {
+  if (values.checkpoint) {
+    const model = await SimclrModel.loadCheckpoint(values.checkpoint);
+    return { model, pretrain: { checkpoint: values.checkpoint, steps: model.step } };
   }
-  return {
-    images: tf.tensor4d(pixels, [rows.length, size, size, 3]),
-    labels: rows.map((r) => sample.classes.indexOf(r.label)),
-    classes: sample.classes,
-    paths: rows.map((r) => join(sample.dir, r.path)),
-  };
+  const model = SimclrModel.create({ encoder: 'resnet-tiny', imageSize: 16, seed: 1, workers: Number(values.workers) });
+  const run = await pretrainWithinBudget(model, train, { budgetSeconds: Number(values['pretrain-minutes']) * 60, batchSize: 256, log });
+  return { model, pretrain: { ...run, lastLoss: +run.lastLoss.toFixed(4), seconds: Math.round(run.seconds) } };
 }
 
-async function pretrain(images: tf.Tensor4D): Promise<{ model: SimclrModel; epochs: number; loss: number; seconds: number }> {
-  const model = SimclrModel.create({ encoder: 'resnet-tiny', imageSize: size, seed: 1 });
-  const rng = new Rng(11);
-  const budgetMs = Number(values['pretrain-seconds']) * 1000;
-  const begun = performance.now();
-  let loss = NaN;
-  let epochs = 0;
-  while (epochs < Number(values['max-epochs']) && performance.now() - begun < budgetMs) {
-    const order = rng.shuffle(Array.from({ length: images.shape[0] }, (_, i) => i));
-    let sum = 0;
-    let steps = 0;
-    for (let start = 0; start + 64 <= order.length; start += 64) {
-      const batch = tf.gather(images, order.slice(start, start + 64)) as tf.Tensor4D;
-      sum += await model.trainStep(batch);
-      batch.dispose();
-      steps++;
-    }
-    loss = sum / steps;
-    epochs++;
-    process.stderr.write(`pretrain epoch ${epochs}: loss ${loss.toFixed(4)} (${((performance.now() - begun) / 1000).toFixed(0)} s)\n`);
-  }
-  return { model, epochs, loss, seconds: (performance.now() - begun) / 1000 };
-}
-
-function embedAll(model: SimclrModel, images: tf.Tensor4D): Float32Array[] {
-  const out: Float32Array[] = [];
-  const dim = model.encoder.outputs[0].shape[1] as number;
-  for (let start = 0; start < images.shape[0]; start += 256) {
-    const batch = images.slice(start, Math.min(256, images.shape[0] - start));
-    const flat = model.embed(batch);
-    batch.dispose();
-    for (let i = 0; i < flat.length / dim; i++) out.push(flat.slice(i * dim, (i + 1) * dim));
-  }
-  return out;
-}
-
-/** A project holding the images (by path) and their embeddings, as the app would after `embed`. */
-function projectWith(paths: string[], vectors: Float32Array[]): ProjectStore {
+/**
+ * A project holding one row per train image (image id = index + 1) and its h, as the app's store would after
+ * import and `embed`: suggestions read only the store and the embeddings, so no image file is written.
+ */
+function projectWith(count: number, features: Float32Array, dim: number): ProjectStore {
   const store = ProjectStore.open(join(work, 'project'));
-  paths.forEach((path, i) => store.addImage({ path, root: work, relPath: path, hash: `h${i}`, bytes: 1, width: size, height: size }));
-  store.saveEmbeddings(vectors.map((vector, i) => ({ imageId: i + 1, vector })));
+  store.db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      store.addImage({ path: `/fashion-mnist/train/${i}.png`, root: '/fashion-mnist/train', relPath: `${i}.png`, hash: `h${i}`, bytes: 1, width: 28, height: 28 });
+    }
+  })();
+  store.saveEmbeddings(Array.from({ length: count }, (_, i) => ({ imageId: i + 1, vector: features.subarray(i * dim, (i + 1) * dim) })));
   return store;
 }
 
-/** Nearest class mean of unit-length h; classes without a label can never be predicted. */
-function centroidAccuracy(matrix: EmbeddingMatrix, labels: number[], chosen: number[]): number {
-  const { data, dim } = matrix;
-  const means = new Map<number, Float64Array>();
-  for (const row of chosen) {
-    const mean = means.get(labels[row]) ?? new Float64Array(dim);
-    for (let k = 0; k < dim; k++) mean[k] += data[row * dim + k];
-    means.set(labels[row], mean);
-  }
-  const picked = new Set(chosen);
-  let correct = 0;
-  let total = 0;
-  for (let row = 0; row < labels.length; row++) {
-    if (picked.has(row)) continue;
-    let best = -1;
-    let bestScore = -Infinity;
-    for (const [label, mean] of means) {
-      let dot = 0;
-      let norm = 0;
-      for (let k = 0; k < dim; k++) [dot, norm] = [dot + data[row * dim + k] * mean[k], norm + mean[k] * mean[k]];
-      if (dot / Math.sqrt(norm) > bestScore) [best, bestScore] = [label, dot / Math.sqrt(norm)];
-    }
-    correct += best === labels[row] ? 1 : 0;
-    total++;
-  }
-  return correct / total;
+/** The rows at `indices` of flat [n × dim] features. */
+function rowsOf(features: Float32Array, dim: number, indices: number[]): Float32Array {
+  const rows = new Float32Array(indices.length * dim);
+  indices.forEach((index, row) => rows.set(features.subarray(index * dim, (index + 1) * dim), row * dim));
+  return rows;
 }
 
-/** The app's fine-tuning from a fresh copy of the pretrained encoder, scored on the unlabelled rest. */
-async function finetuneAccuracy(checkpoint: string, images: tf.Tensor4D, labels: number[], chosen: number[], seed: number): Promise<number> {
-  const classes = [...new Set(chosen.map((row) => labels[row]))].sort((a, b) => a - b);
-  const picked = new Set(chosen);
-  const rest = labels.map((_, row) => row).filter((row) => !picked.has(row));
-  // The app refuses to fine-tune on one class; a classifier that knows one class predicts it everywhere.
-  if (classes.length < 2) return rest.filter((row) => labels[row] === classes[0]).length / rest.length;
-  const { encoder, head, optimizer: pretrainOptimizer } = await SimclrModel.loadCheckpoint(checkpoint);
-  const model = buildClassifier(encoder, classes.length);
-  const optimizer = tf.train.adam(1e-3);
-  const rng = new Rng(seed);
-  const trainImages = tf.gather(images, chosen) as tf.Tensor4D;
-  const trainLabels = chosen.map((row) => classes.indexOf(labels[row]));
-  for (let epoch = 0; epoch < Number(values['finetune-epochs']); epoch++) {
-    await trainClassifierEpoch(model, [{ images: trainImages, labels: trainLabels }], optimizer, rng);
-  }
-  let correct = 0;
-  for (let start = 0; start < rest.length; start += 256) {
-    const rows = rest.slice(start, start + 256);
-    const batch = tf.gather(images, rows) as tf.Tensor4D;
-    const probabilities = predictProbabilities(model, batch);
-    batch.dispose();
-    topClasses(probabilities, classes.length).forEach((top, i) => {
-      correct += classes[top.classIndex] === labels[rows[i]] ? 1 : 0;
+/** Nearest mean of the labelled unit-length h per class, by cosine; a class without labels is never predicted. */
+function classMeanPredict(matrix: EmbeddingMatrix, examples: LabelledIndices, queries: Float32Array): Int32Array {
+  const { data, dim } = matrix;
+  const means = Array.from({ length: numClasses }, () => new Float64Array(dim));
+  examples.indices.forEach((row, i) => {
+    for (let k = 0; k < dim; k++) means[examples.labels[i]][k] += data[row * dim + k];
+  });
+  const norms = means.map((m) => Math.sqrt(m.reduce((a, v) => a + v * v, 0)));
+  const predicted = new Int32Array(queries.length / dim);
+  for (let q = 0; q < predicted.length; q++) {
+    let bestScore = -Infinity;
+    // A query's own length does not change which mean is nearest by cosine, so it is left unnormalised.
+    means.forEach((m, c) => {
+      if (norms[c] === 0) return;
+      let score = 0;
+      for (let k = 0; k < dim; k++) score += queries[q * dim + k] * m[k];
+      if (score / norms[c] > bestScore) [predicted[q], bestScore] = [c, score / norms[c]];
     });
   }
-  tf.dispose([trainImages]);
-  [model, head].forEach((m) => m.dispose());
-  [optimizer, pretrainOptimizer].forEach((o) => o.dispose());
-  return correct / rest.length;
+  return predicted;
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const round = (x: number) => +x.toFixed(4);
+const backend = await initBackend(values.backend);
+const data = await loadFashionMnist(values['data-dir']);
+const train = values.subset ? firstImages(data.train, Number(values.subset)) : data.train;
+const test = data.test;
+const { model, pretrain } = await pretrainedModel(train);
+const { encoder, imageSize } = model.config;
+const dim = model.encoder.outputs[0].shape[1] as number;
+let since = performance.now();
+const [trainH, testH] = [embedWith(model.encoder, train, [...train.labels.keys()]), embedWith(model.encoder, test, [...test.labels.keys()])];
+log(`embedded ${train.count} + ${test.count} images in ${seconds(since)} s`);
 
 await rm(work, { recursive: true, force: true });
-await mkdir(work, { recursive: true });
-const backend = await initBackend(values.backend);
-const { images, labels, classes, paths } = await loadSample();
-const pretrained = await pretrain(images);
-const checkpoint = join(work, 'checkpoint');
-await pretrained.model.saveCheckpoint(checkpoint);
-const store = projectWith(paths, embedAll(pretrained.model, images));
-pretrained.model.dispose();
+const store = projectWith(train.count, trainH, dim);
 const matrix = loadEmbeddingMatrix(store);
-const budget = Math.max(1, Math.round(labels.length / 100));
+const budget = Math.round((train.count * Number(values['label-percent'])) / 100);
 
-const runs: Record<'suggested' | 'random', { classesCovered: number; finetuneAccuracy: number; centroidAccuracy: number }[]> = { suggested: [], random: [] };
+/** Test accuracies of the three classifiers trained on one labelled set. */
+async function score(indices: number[], seed: number) {
+  const examples = { indices, labels: indices.map((i) => train.labels[i]) };
+  const perClass = Array.from({ length: numClasses }, (_, c) => examples.labels.filter((l) => l === c).length);
+  const probe = trainLinearProbe(rowsOf(trainH, dim, indices), dim, examples.labels, { numClasses });
+  const linearProbe = accuracy(probe.predict(testH), test.labels);
+  probe.dispose();
+  const classMean = accuracy(classMeanPredict(matrix, examples, testH), test.labels);
+  let finetune: number | null = null;
+  if (finetuneEpochs > 0) {
+    const start = freshEncoder(encoder, imageSize, seed, model.encoder);
+    const classifier = await finetuneClassifier(start, train, examples, numClasses, { epochs: finetuneEpochs, batchSize: Number(values['finetune-batch']), learningRate: 1e-3, seed });
+    finetune = percent(accuracy(predictAll(classifier, test).classes, test.labels));
+    classifier.dispose();
+  }
+  return { classesCovered: perClass.filter((n) => n > 0).length, labelsPerClass: perClass, finetune, linearProbe: percent(linearProbe), classMean: percent(classMean) };
+}
+
+type Run = Awaited<ReturnType<typeof score>> & { seed: number };
+const runs: Record<'suggested' | 'random', Run[]> = { suggested: [], random: [] };
+let suggestSeconds = 0;
 for (const seed of seeds) {
-  // Rows are image ids − 1: the project's ids were assigned in sample order.
+  since = performance.now();
+  // Image ids were given in train order, so a suggestion's train index is its id − 1.
   const suggested = suggestLabels(store, matrix, budget, { seed }).suggestions.map((s) => s.imageId - 1);
-  const random = new Rng(1000 + seed).shuffle(labels.map((_, row) => row)).slice(0, budget);
+  suggestSeconds += (performance.now() - since) / 1000;
+  const random = new Rng(1000 + seed).shuffle([...train.labels.keys()]).slice(0, budget);
   for (const [name, chosen] of [['suggested', suggested], ['random', random]] as const) {
-    runs[name].push({
-      classesCovered: new Set(chosen.map((row) => labels[row])).size,
-      finetuneAccuracy: round(await finetuneAccuracy(checkpoint, images, labels, chosen, seed)),
-      centroidAccuracy: round(centroidAccuracy(matrix, labels, chosen)),
-    });
-    process.stderr.write(`seed ${seed} ${name}: ${JSON.stringify(runs[name].at(-1))}\n`);
+    runs[name].push({ seed, ...(await score(chosen, seed)) });
+    log(`seed ${seed} ${name}: ${JSON.stringify(runs[name].at(-1))}`);
   }
 }
-const summary = (name: 'suggested' | 'random') => ({
-  meanClassesCovered: round(mean(runs[name].map((r) => r.classesCovered))),
-  meanFinetuneAccuracy: round(mean(runs[name].map((r) => r.finetuneAccuracy))),
-  meanCentroidAccuracy: round(mean(runs[name].map((r) => r.centroidAccuracy))),
-  perSeed: runs[name],
-});
+
+const summary = (name: 'suggested' | 'random') => {
+  const meanOf = (key: 'finetune' | 'linearProbe' | 'classMean' | 'classesCovered') => +mean(runs[name].map((r) => r[key] ?? NaN)).toFixed(2);
+  return {
+    meanFinetune: finetuneEpochs > 0 ? meanOf('finetune') : null,
+    meanLinearProbe: meanOf('linearProbe'),
+    meanClassMean: meanOf('classMean'),
+    meanClassesCovered: meanOf('classesCovered'),
+    perSeed: runs[name],
+  };
+};
 
 console.log(
   JSON.stringify({
-    dataset: `sample generator, ${classes.length} classes × ${values['per-class']} at ${size} px`,
-    images: labels.length,
+    dataset: 'Fashion-MNIST',
+    trainImages: train.count,
+    evaluatedOn: `${test.count} test images`,
     labelled: budget,
     backend,
-    pretrain: { encoder: 'resnet-tiny', epochs: pretrained.epochs, loss: round(pretrained.loss), seconds: Math.round(pretrained.seconds) },
-    finetuneEpochs: Number(values['finetune-epochs']),
+    encoder,
+    imageSize,
+    pretrain,
+    finetuneEpochs,
     seeds,
+    accuracyUnit: 'percent',
     suggested: summary('suggested'),
     random: summary('random'),
-    seconds: Math.round((performance.now() - startedAt) / 1000),
+    suggestSecondsPerRun: +(suggestSeconds / seeds.length).toFixed(1),
+    seconds: seconds(startedAt),
   }),
 );
 store.close();
-images.dispose();
+model.dispose();
 await rm(work, { recursive: true, force: true });

@@ -38,7 +38,7 @@ export async function finetuneClassifier(
   numClasses: number,
   recipe: FinetuneRecipe,
 ): Promise<tf.LayersModel> {
-  const model = buildClassifier(encoder, numClasses);
+  const model = buildClassifier(encoder, numClasses, recipe.seed);
   const optimizer = tf.train.adam(recipe.learningRate);
   const rng = new Rng(recipe.seed);
   const positions = examples.indices.map((_, i) => i);

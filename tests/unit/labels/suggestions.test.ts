@@ -35,6 +35,53 @@ test('before a classifier, three suggestions cover the three clusters, the loose
   assert.ok(plan.suggestions.every((s) => s.reason === 'diverse' && s.score > 0 && s.score <= 1));
 });
 
+/** A project whose images' h are the given vectors, image id = index + 1. */
+function projectWith(vectors: Float32Array[]) {
+  const store = storeWithImages(vectors.length);
+  store.saveEmbeddings(vectors.map((vector, i) => ({ imageId: i + 1, vector })));
+  return store;
+}
+
+/** `count` vectors around the unit vector on `axis`, each coordinate jittered by spread × N(0, 1). */
+function around(axis: number, spread: number, count: number, rng: Rng): Float32Array[] {
+  return Array.from({ length: count }, () => {
+    const v = new Float32Array(dim);
+    v[axis] = 1;
+    for (let k = 0; k < dim; k++) v[k] += spread * rng.normal();
+    return v;
+  });
+}
+
+test('each region is represented by its most typical image: a pick comes from the dense core, not the fringe', () => {
+  const rng = new Rng(3);
+  // Ids 1–12: a tight core around axis 0; ids 13–20: a loose fringe around the same axis.
+  const store = projectWith([...around(0, 0.02, 12, rng), ...around(0, 0.3, 8, rng)]);
+  const [pick] = suggestLabels(store, loadEmbeddingMatrix(store), 1).suggestions;
+  assert.ok(pick.imageId <= 12, `picked ${pick.imageId}`);
+  // Its ten nearest are core images: half their squared distance, 7 cross-axis coordinates × 2 · 0.02², leaves cosine ≈ 0.997.
+  assert.ok(pick.score > 0.99 && pick.score <= 1, String(pick.score));
+});
+
+test('the largest region comes first: three clusters of 10, 30 and 20 images are suggested largest to smallest', () => {
+  const rng = new Rng(5);
+  // Ids 1–10 around axis 0, 11–40 around axis 1, 41–60 around axis 2.
+  const store = projectWith([...around(0, 0.1, 10, rng), ...around(1, 0.1, 30, rng), ...around(2, 0.1, 20, rng)]);
+  const axisOf = (id: number) => (id <= 10 ? 0 : id <= 40 ? 1 : 2);
+  const plan = suggestLabels(store, loadEmbeddingMatrix(store), 3);
+  assert.deepEqual(plan.suggestions.map((s) => axisOf(s.imageId)), [1, 2, 0]);
+});
+
+test('with twice as many picks as equal clusters, every cluster gets one to three of them', () => {
+  // Six random images out of three clusters of 20 miss one cluster about one time in four.
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const rng = new Rng(seed);
+    const store = projectWith([0, 1, 2].flatMap((axis) => around(axis, 0.1, 20, rng)));
+    const picks = suggestLabels(store, loadEmbeddingMatrix(store), 6, { seed }).suggestions.map((s) => Math.floor((s.imageId - 1) / 20));
+    const perCluster = [0, 1, 2].map((c) => picks.filter((p) => p === c).length);
+    assert.ok(perCluster.every((n) => n >= 1 && n <= 3), `seed ${seed}: ${perCluster}`);
+  }
+});
+
 test('suggestions never include labelled images and return the count asked for', () => {
   const store = clusteredProject();
   const cat = store.createClass('cat');

@@ -1,12 +1,11 @@
 /**
- * "Label these next". Before a classifier exists the picks are diverse and representative: greedy k-center
- * over the embeddings, seeded with the images already labelled, splits the unlabelled images into regions
- * that no label covers yet, and each region is then represented by its most typical image (its densest
- * point, a medoid-like choice). Plain k-center returns the farthest points, which are mostly outliers (odd
- * crops, blank frames) and teach a classifier little at a 1 % budget; "Active learning on a budget" (Hacohen
- * et al., 2022) shows typical examples are what helps at such budgets. The least typical fifth is left out
- * first so an outlier cannot become a region of its own; filtering by a global density threshold instead
- * would drop whole classes that are merely more varied than others.
+ * "Label these next". Before a classifier exists the picks follow TypiClust ("Active learning on a budget",
+ * Hacohen et al., 2022): k-means splits the unlabelled images into as many regions as there are picks, the
+ * labelled images acting as fixed centres so the regions fall where no label is yet, and each region is
+ * represented by its most typical image (highest mean similarity to its nearest neighbours in the region).
+ * At budgets of a few labels per class, typical images teach a classifier more than the outliers that
+ * farthest-point (k-center) picks reach, and one pick per region spreads the labels over every class in
+ * proportion to the room it takes in the embedding space instead of by chance.
  * Once predictions exist, the least confident images are the candidates and k-center spreads the picks
  * among them, so one confusing cluster does not fill the list.
  */
@@ -14,12 +13,13 @@ import type { ProjectStore } from '../store/project-store';
 import { Rng } from '../ml/rng';
 import type { EmbeddingMatrix } from './embedding-matrix';
 import { kCenterGreedy } from './k-center';
+import { kMeans } from './k-means';
 import { localDensity } from './similarity';
 
 export interface SuggestedImage {
   imageId: number;
   reason: 'diverse' | 'uncertain';
-  /** diverse: typicality, the mean cosine similarity to its nearest unlabelled images; uncertain: 1 − confidence. */
+  /** diverse: typicality, the mean cosine similarity to its nearest neighbours in its region; uncertain: 1 − confidence. */
   score: number;
 }
 
@@ -29,48 +29,71 @@ export interface SuggestionPlan {
 }
 
 export interface SuggestOptions {
-  /** Draws the pools below when the project is larger than they are. */
+  /** Draws the pools and the k-means start. */
   seed?: number;
-  /** Unlabelled images considered for diversity; bounds the O(pool²) typicality. */
+  /** Unlabelled images clustered for diversity, at most. */
   poolSize?: number;
-  /** Labelled images used as k-center seeds; bounds the O(pool × seeds) distances. */
+  /**
+   * Multiply-adds one k-means pass may take (pool × picks × dimensions): many picks over wide embeddings
+   * cluster a smaller pool, so a suggestion stays within seconds.
+   */
+  clusteringWork?: number;
+  /** Labelled images used as fixed centres; bounds the O(pool × seeds) distances. */
   seedLimit?: number;
   /** Uncertain candidates per suggestion. */
   uncertainPerPick?: number;
-  /** Neighbours that define an image's typicality. */
+  /** Neighbours that define an image's typicality (TypiClust's 20), at most half its region. */
   densityNeighbours?: number;
-  /** The least typical fraction of the pool, left out as outliers. */
-  outlierFraction?: number;
+  /** Members of a region whose typicality is measured; bounds the O(members²) typicality. */
+  typicalityPool?: number;
+  /** Regions smaller than this are outliers: k-means moves their centre into the largest region instead. */
+  minRegionSize?: number;
 }
 
 const defaults: Required<SuggestOptions> = {
   seed: 1,
-  poolSize: 2000,
+  poolSize: 20000,
+  clusteringWork: 1e9,
   seedLimit: 2000,
   uncertainPerPick: 5,
-  densityNeighbours: 10,
-  outlierFraction: 0.2,
+  densityNeighbours: 20,
+  typicalityPool: 1000,
+  minRegionSize: 5,
 };
 
 function sample(rows: number[], limit: number, rng: Rng): number[] {
   return rows.length <= limit ? rows : rng.shuffle([...rows]).slice(0, limit);
 }
 
+/** A region's members, most typical first. */
+function byTypicality(matrix: EmbeddingMatrix, members: number[], options: Required<SuggestOptions>, rng: Rng): { row: number; typicality: number }[] {
+  const measured = sample(members, options.typicalityPool, rng);
+  const density = localDensity(matrix, measured, Math.max(1, Math.min(options.densityNeighbours, Math.floor(measured.length / 2))));
+  return measured.map((row, i) => ({ row, typicality: density[i] })).sort((a, b) => b.typicality - a.typicality || a.row - b.row);
+}
+
 function diversePicks(matrix: EmbeddingMatrix, unlabelled: number[], seeds: number[], count: number, options: Required<SuggestOptions>, rng: Rng): SuggestedImage[] {
-  const pool = sample(unlabelled, options.poolSize, rng);
-  const density = localDensity(matrix, pool, options.densityNeighbours);
-  const kept = pool
-    .map((row, i) => ({ row, density: density[i] }))
-    .sort((a, b) => b.density - a.density || a.row - b.row)
-    .slice(0, Math.max(count, Math.ceil(pool.length * (1 - options.outlierFraction))));
-  const { picks, owner } = kCenterGreedy(matrix, kept.map((c) => c.row), seeds, count);
-  // Each region's most typical member stands for it; `kept` is densest first, so the first owned one wins.
-  // Every pick owns at least itself, so each region gets one.
-  const representative: typeof kept = new Array(picks.length);
-  kept.forEach((candidate, i) => {
-    if (owner[i] >= 0 && representative[owner[i]] === undefined) representative[owner[i]] = candidate;
+  const affordable = Math.floor(options.clusteringWork / (count * matrix.dim));
+  const pool = sample(unlabelled, Math.min(options.poolSize, Math.max(affordable, 2 * options.minRegionSize * count)), rng);
+  // A small pool cannot give every region minRegionSize members; half its share is the most to ask.
+  const minClusterSize = Math.max(1, Math.min(options.minRegionSize, Math.floor(pool.length / count / 2)));
+  const { assignment, sizes } = kMeans(matrix, pool, seeds, count, rng, { minClusterSize });
+  const members: number[][] = Array.from(sizes, () => []);
+  assignment.forEach((region, i) => {
+    if (region >= 0) members[region].push(pool[i]);
   });
-  return representative.map((c) => ({ imageId: matrix.imageIds[c.row], reason: 'diverse' as const, score: c.density }));
+  // Larger regions first (best first in the list); regions are visited in turn while picks remain.
+  const order = [...members.keys()].filter((r) => sizes[r] > 0).sort((a, b) => sizes[b] - sizes[a] || a - b);
+  const ranked = order.map((region) => byTypicality(matrix, members[region], options, rng));
+  const picks: SuggestedImage[] = [];
+  for (let round = 0; picks.length < count && ranked.some((r) => r.length > round); round++) {
+    for (const candidates of ranked) {
+      if (picks.length === count) break;
+      const c = candidates[round];
+      if (c) picks.push({ imageId: matrix.imageIds[c.row], reason: 'diverse', score: c.typicality });
+    }
+  }
+  return picks;
 }
 
 function uncertainPicks(matrix: EmbeddingMatrix, unlabelled: number[], seeds: number[], count: number, confidences: Map<number, number>, perPick: number): SuggestedImage[] {

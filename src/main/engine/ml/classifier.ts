@@ -25,8 +25,10 @@ export interface EpochResult {
  * Encoder + dense softmax as one flat model that shares (not copies) the encoder's layers, so it saves as
  * a single TensorFlow.js layers model and fine-tuning updates the encoder too.
  */
-export function buildClassifier(encoder: tf.LayersModel, numClasses: number): tf.LayersModel {
-  const probs = tf.layers.dense({ units: numClasses, activation: 'softmax', name: 'classifier' }).apply(encoder.outputs[0]) as tf.SymbolicTensor;
+export function buildClassifier(encoder: tf.LayersModel, numClasses: number, seed?: number): tf.LayersModel {
+  // A seed makes the new layer's initial weights, and so a whole fine-tuning run, reproducible.
+  const kernelInitializer = tf.initializers.glorotUniform(seed === undefined ? {} : { seed });
+  const probs = tf.layers.dense({ units: numClasses, activation: 'softmax', kernelInitializer, name: 'classifier' }).apply(encoder.outputs[0]) as tf.SymbolicTensor;
   return tf.model({ inputs: encoder.inputs, outputs: probs, name: 'classifier_model' });
 }
 

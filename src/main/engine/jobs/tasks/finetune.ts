@@ -60,7 +60,7 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   const names = new Map(store.listClasses().map((c) => [c.id, c.name]));
   const encoder = await loadPretrainedEncoder(store);
   const inputSize = modelInputSize(encoder);
-  const model = buildClassifier(encoder, classIds.length);
+  const model = buildClassifier(encoder, classIds.length, options.seed);
   const optimizer = tf.train.adam(options.learningRate);
   const rng = new Rng(options.seed);
   try {
