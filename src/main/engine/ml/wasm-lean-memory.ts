@@ -1,10 +1,13 @@
 /**
  * Less of the forward pass kept alive for backprop, on the wasm training path where memory is the limit.
- * The tape keeps clones of what each gradient needs, and wasm's Identity (which clone runs) copies the
- * data, so every saved activation existed twice or more; here Identity shares the data by reference
- * count, as the cpu backend's does. ReLU's gradient is taken from its output, which the next convolution keeps anyway, instead of its input
- * (dx = dy where relu(x) > 0, the same mask); the residual Add of two same-shape tensors keeps nothing,
- * where tfjs keeps both inputs to undo broadcasting. Together they drop two activations per ResNet block.
+ * - The tape keeps clones of what each gradient needs, and wasm's Identity (which clone runs) copies the
+ *   data, so every saved activation existed two or three times; here Identity shares the data by reference
+ *   count, as the cpu backend's does.
+ * - ReLU's gradient is taken from its output, which the next convolution keeps anyway, instead of its input
+ *   (dx = dy where relu(x) > 0: the same mask). This override is process-wide and exact on every backend.
+ * - The residual Add of two same-shape tensors keeps nothing, where tfjs keeps both inputs to undo
+ *   broadcasting.
+ * The ReLU and Add changes drop two activations per ResNet block.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor, TensorInfo } from '@tensorflow/tfjs';
