@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { frugalVariableGrads } from '../frugal-backprop';
 import { applyTraining } from '../frugal-forward';
 import { ntXentLoss } from '../loss';
+import { heapF32, type WasmBackend } from '../wasm-heap';
 import type { PairExchange } from './exchange';
 
 /** The parts of a SimCLR model a step needs (structural, so this module does not import simclr.ts). */
@@ -34,14 +35,30 @@ function movingStatistics(replica: Replica): tf.LayerVariable[] {
   return [...replica.encoder.nonTrainableWeights, ...replica.head.nonTrainableWeights];
 }
 
-function flatten(tensors: tf.Tensor[]): Float32Array {
-  const out = new Float32Array(tensors.reduce((n, t) => n + t.size, 0));
-  let offset = 0;
+/**
+ * Copies the tensors' values one after another into `out` from `offset`, straight from the wasm heap (the
+ * data-parallel step runs only on wasm). Returns the offset after them.
+ */
+function copyInto(out: Float32Array, offset: number, tensors: tf.Tensor[]): number {
+  const backend = tf.backend() as unknown as WasmBackend;
   for (const t of tensors) {
-    out.set(t.dataSync() as Float32Array, offset);
+    out.set(heapF32(backend, t), offset);
     offset += t.size;
   }
-  return out;
+  return offset;
+}
+
+/**
+ * One buffer per replica for its gradients and moving statistics, reused every step: a step would otherwise
+ * leave ~50 MB of arrays per thread (resnet-mini) for the garbage collector, which shows in resident memory.
+ */
+const stepBuffers = new WeakMap<Replica, Float32Array>();
+
+function stepBuffer(replica: Replica): Float32Array {
+  const floats = gradientFloats(replica);
+  let buffer = stepBuffers.get(replica);
+  if (buffer?.length !== floats) stepBuffers.set(replica, (buffer = new Float32Array(floats)));
+  return buffer;
 }
 
 /** Floats a gradient swap carries: every trainable weight and every moving statistic. */
@@ -52,7 +69,8 @@ export function gradientFloats(replica: Replica): number {
 /**
  * This side's gradient of the full NT-Xent loss with respect to the weights, through its own rows of z.
  * views1/views2: this side's two views [n, S, S, 3]. Returns the loss and the gradients, flattened in
- * trainableVariables order. Blocks until the other side has published its projections.
+ * trainableVariables order into the replica's step buffer (valid until its next step). Blocks until the other
+ * side has published its projections.
  */
 export function localGradients(replica: Replica, exchange: PairExchange, views1: tf.Tensor4D, views2: tf.Tensor4D, split: Split, temperature: number): { loss: number; grads: Float32Array } {
   const side = exchange.side;
@@ -70,7 +88,8 @@ export function localGradients(replica: Replica, exchange: PairExchange, views1:
     return ntXentLoss(z1, z2, temperature);
   }, trainableVariables(replica));
   const variables = trainableVariables(replica);
-  const flat = flatten(variables.map((v) => grads[v.name]));
+  const buffer = stepBuffer(replica);
+  const flat = buffer.subarray(0, copyInto(buffer, 0, variables.map((v) => grads[v.name])));
   const loss = value.dataSync()[0];
   tf.dispose([value, ...Object.values(grads)]);
   return { loss, grads: flat };
@@ -78,31 +97,29 @@ export function localGradients(replica: Replica, exchange: PairExchange, views1:
 
 /**
  * Swaps gradients and moving statistics with the other side, then applies the summed gradients and the
- * averaged statistics. Both sides add in the same order, so their weights stay bit-identical.
+ * averaged statistics. a + b is the same float as b + a, so both sides' weights stay bit-identical.
  */
 export function applySummedGradients(replica: Replica, exchange: PairExchange, grads: Float32Array): void {
   const statistics = movingStatistics(replica);
-  const mine = new Float32Array(grads.length + statistics.reduce((n, w) => n + w.read().size, 0));
-  mine.set(grads);
-  mine.set(flatten(statistics.map((w) => w.read())), grads.length);
+  const mine = stepBuffer(replica);
+  if (grads.buffer !== mine.buffer || grads.byteOffset !== 0) mine.set(grads);
+  copyInto(mine, grads.length, statistics.map((w) => w.read()));
   const theirs = exchange.swap('grads', mine);
-  const [first, second] = exchange.side === 0 ? [mine, theirs] : [theirs, mine];
+  for (let i = 0; i < grads.length; i++) mine[i] += theirs[i];
+  for (let i = grads.length; i < mine.length; i++) mine[i] = (mine[i] + theirs[i]) / 2;
   const variables = trainableVariables(replica);
   tf.tidy(() => {
     let offset = 0;
     const summed: tf.NamedTensorMap = {};
     for (const v of variables) {
-      const g = new Float32Array(v.size);
-      for (let i = 0; i < v.size; i++) g[i] = first[offset + i] + second[offset + i];
-      summed[v.name] = tf.tensor(g, v.shape);
+      summed[v.name] = tf.tensor(mine.subarray(offset, offset + v.size), v.shape);
       offset += v.size;
     }
     replica.optimizer.applyGradients(summed);
     for (const w of statistics) {
-      const m = new Float32Array(w.read().size);
-      for (let i = 0; i < m.length; i++) m[i] = (first[offset + i] + second[offset + i]) / 2;
-      w.write(tf.tensor(m, w.read().shape));
-      offset += m.length;
+      const size = w.read().size;
+      w.write(tf.tensor(mine.subarray(offset, offset + size), w.read().shape));
+      offset += size;
     }
   });
 }

@@ -45,7 +45,11 @@ export class PairExchange {
     for (let i = 0; i < abortIndex; i++) Atomics.notify(this.control, i);
   }
 
-  /** Publishes `mine` and returns the other side's array of the same round. */
+  /**
+   * Publishes `mine` and returns the other side's array of the same round: a view of the shared memory, not
+   * a copy. It stays valid until this side's next swap, because the other side writes its next round only
+   * after this side has published one.
+   */
   swap(channel: Channel, mine: Float32Array): Float32Array {
     const c = channels.indexOf(channel);
     const half = this.buffers.data[channel].byteLength / 8;
@@ -63,6 +67,6 @@ export class PairExchange {
       Atomics.wait(this.control, seq(other), seen, waitSliceMs);
     }
     const length = Atomics.load(this.control, seq(other) + 1);
-    return new Float32Array(this.buffers.data[channel], other * half * 4, length).slice();
+    return new Float32Array(this.buffers.data[channel], other * half * 4, length);
   }
 }
