@@ -146,3 +146,16 @@ test('several folders and single files import at once; a path that does not exis
   const again = await importPaths(store, [join(base, 'loose', 'c.jpg')]);
   assert.deepEqual([again.imported, again.missing], [0, 0]);
 });
+
+test('labels from the sub-folders of several folders imported together are one undoable change', async () => {
+  const base = tempDir();
+  await writeImage(join(base, 'first', 'cat', '1.png'), { rgb: [200, 10, 10] });
+  await writeImage(join(base, 'second', 'dog', '2.png'), { rgb: [10, 200, 10] });
+  const store = newProject();
+  const result = await importPaths(store, [join(base, 'first'), join(base, 'second')], { labelsFromSubfolders: true });
+  assert.equal(result.labelled, 2);
+  assert.deepEqual(store.listClasses().map((c) => c.name).sort(), ['cat', 'dog']);
+  store.history.undo();
+  assert.deepEqual(store.labelledImages(), [], 'one undo takes back the labels of both folders');
+  assert.deepEqual(store.listClasses(), []);
+});

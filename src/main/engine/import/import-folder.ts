@@ -123,7 +123,7 @@ async function importSources(store: ProjectStore, sources: Source[], options: Im
 
   const { moved, duplicates, stillMissing } = settleVanished(store, paths, vanished, committer.gained);
   const labelled = options.labelsFromSubfolders
-    ? sources.reduce((n, s) => n + labelFromSubfolders(store, s.root, s.scan.files.map((f) => f.path)), 0)
+    ? labelFromSubfolders(store, sources.map((s) => ({ root: s.root, paths: s.scan.files.map((f) => f.path) })))
     : 0;
   const { added, changed, failed } = committer;
   return { imported: added + changed, duplicates, failed, added, changed, missing: stillMissing, moved, labelled };
