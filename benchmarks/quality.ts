@@ -3,11 +3,13 @@
  * on stderr):
  *   npm run bench:quality -- [--budget-minutes 25] [--subset N] [--finetune-epochs 100] [--finetune-batch 64] [--seed 1]
  *     [--encoder resnet-tiny] [--image-size 16] [--batch 256] [--temperature 0.2] [--optimizer adam|lars] [--lr 1e-3]
- *     [--pseudo-per-class 1000] [--save-checkpoint DIR]
+ *     [--pseudo-per-class 1000] [--save-checkpoint DIR | --checkpoint DIR]
  * Pretrains on the train images for a wall-time budget, then on the 10,000 test images reports weighted kNN
  * (k=200, cosine, exp(sim/0.1)), kNN on raw pixels, a linear probe on frozen h, fine-tuning with 1 % and 10 %
  * of the labels against the same network from scratch, and what frozen features and self-training add at 1 %.
- * --save-checkpoint writes the pretrained model (SimclrModel.saveCheckpoint) for bench:suggest to reuse.
+ * --save-checkpoint writes the pretrained model (SimclrModel.saveCheckpoint) for bench:suggest to reuse;
+ * --checkpoint evaluates a saved one instead of pretraining (its encoder, size and recipe win over the flags),
+ * so the evaluation side can be iterated on in minutes.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -41,6 +43,7 @@ const { values } = parseArgs({
     lr: { type: 'string' },
     'pseudo-per-class': { type: 'string', default: '1000' },
     'save-checkpoint': { type: 'string' },
+    checkpoint: { type: 'string' },
     'data-dir': { type: 'string' },
     backend: { type: 'string' },
     // Training threads: the data-parallel trainer splits each batch across them (wasm is one thread each).
@@ -48,16 +51,12 @@ const { values } = parseArgs({
   },
 });
 
-const encoder = values.encoder as EncoderName;
-if (!encoderNames.includes(encoder)) throw new Error(`--encoder must be one of ${encoderNames.join(', ')}`);
+const encoderFlag = values.encoder as EncoderName;
+if (!encoderNames.includes(encoderFlag)) throw new Error(`--encoder must be one of ${encoderNames.join(', ')}`);
 if (values.optimizer !== 'adam' && values.optimizer !== 'lars') throw new Error('--optimizer must be adam or lars');
-const optimizer: OptimizerKind = values.optimizer;
+const optimizerFlag: OptimizerKind = values.optimizer;
 const budgetMinutes = Number(values['budget-minutes']);
-const imageSize = Number(values['image-size']);
 const batch = Number(values.batch);
-const temperature = Number(values.temperature);
-// Adam's usual 1e-3, or LARS with the paper's square-root scaling for small batches.
-const learningRate = values.lr !== undefined ? Number(values.lr) : optimizer === 'lars' ? sqrtScaledLr(batch) : 1e-3;
 const seed = Number(values.seed);
 const finetuneEpochs = Number(values['finetune-epochs']);
 const pseudoPerClass = Number(values['pseudo-per-class']);
@@ -87,9 +86,31 @@ const train: GreyImages = values.subset ? firstImages(data.train, Number(values.
 const test = data.test;
 
 const workers = Number(values.workers);
-const model = SimclrModel.create({ encoder, imageSize, temperature, optimizer, learningRate, seed, workers });
-const run = await phase('pretrain', () => pretrainWithinBudget(model, train, { budgetSeconds: budgetMinutes * 60, batchSize: batch, log }));
+const model = values.checkpoint
+  ? await SimclrModel.loadCheckpoint(values.checkpoint, { workers })
+  : SimclrModel.create({
+      encoder: encoderFlag,
+      imageSize: Number(values['image-size']),
+      temperature: Number(values.temperature),
+      optimizer: optimizerFlag,
+      // Adam's usual 1e-3, or LARS with the paper's square-root scaling for small batches.
+      learningRate: values.lr !== undefined ? Number(values.lr) : optimizerFlag === 'lars' ? sqrtScaledLr(batch) : 1e-3,
+      seed,
+      workers,
+    });
+const { encoder, imageSize, temperature, optimizer, learningRate } = model.config;
+const run = values.checkpoint ? null : await phase('pretrain', () => pretrainWithinBudget(model, train, { budgetSeconds: budgetMinutes * 60, batchSize: batch, log }));
 if (values['save-checkpoint']) await model.saveCheckpoint(values['save-checkpoint']);
+/** How the encoder was pretrained: here within the budget, or earlier (a checkpoint, whose steps are known). */
+const pretraining = run
+  ? {
+      budgetMinutes,
+      steps: run.steps,
+      epochsSeen: +run.epochsSeen.toFixed(3),
+      imagesPerSecond: +(run.imagesSeen / run.seconds).toFixed(1),
+      finalLoss: +run.lastLoss.toFixed(4),
+    }
+  : { checkpoint: values.checkpoint, steps: model.step, epochsCompleted: model.epoch };
 
 const everyIndex = (set: GreyImages) => Array.from({ length: set.count }, (_, i) => i);
 const dim = representationDim(encoder);
@@ -172,7 +193,7 @@ model.dispose();
 const best1 = Math.max(one.result.pretrained, percent(frozenKnn1), percent(frozenLinear1), selfTraining.accuracy);
 console.log(
   JSON.stringify({
-    budgetMinutes,
+    ...pretraining,
     trainImages: train.count,
     testImages: test.count,
     backend,
@@ -184,10 +205,6 @@ console.log(
     learningRate,
     workers,
     finetuneBatch,
-    steps: run.steps,
-    epochsSeen: +run.epochsSeen.toFixed(3),
-    imagesPerSecond: +(run.imagesSeen / run.seconds).toFixed(1),
-    finalLoss: +run.lastLoss.toFixed(4),
     knnAccuracy: percent(knnAccuracy),
     knnRawPixelAccuracy: percent(knnRawPixelAccuracy),
     linearProbeAccuracy: percent(linearProbe),

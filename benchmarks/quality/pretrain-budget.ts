@@ -37,6 +37,8 @@ export async function pretrainWithinBudget(
       steps++;
       if (steps % 10 === 0) log(`pretrain step ${steps}, epoch ${((steps * batch) / data.count).toFixed(2)}, loss ${lastLoss.toFixed(4)}, ${((steps * batch) / elapsed()).toFixed(1)} img/s`);
     }
+    // Whole epochs only, as a checkpoint counts them.
+    if (elapsed() < budgetSeconds) model.epoch = epoch + 1;
   }
   const seconds = elapsed();
   return { steps, imagesSeen: steps * batch, epochsSeen: (steps * batch) / data.count, seconds, lastLoss };
