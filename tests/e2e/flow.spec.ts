@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSampleFolder } from '../../src/main/engine/sample/generate-sample';
 import type { ImageItem } from '../../src/shared/contract';
+import { pretrainPresets } from '../../src/shared/pretrain-presets';
 import { startStudioServer, type StudioServer } from './studio-server';
 
 const work = mkdtempSync(join(tmpdir(), 'simclr-e2e-'));
@@ -62,6 +63,15 @@ test('a user walks every step of the flow in the browser UI', async ({ page }) =
 
   // 3. Pretrain a tiny encoder for a few epochs.
   await page.getByTestId('nav-pretrain').click();
+  // A preset fills every field with its values; the backend's default (cpu on wasm) comes first.
+  await expect(page.getByTestId('pretrain-preset')).toHaveValue('cpu');
+  await page.getByTestId('pretrain-preset').selectOption('paper');
+  await expect(page.getByTestId('pretrain-encoder')).toHaveValue('resnet50');
+  await expect(page.getByTestId('pretrain-image-size')).toHaveValue(String(pretrainPresets.paper.imageSize));
+  await expect(page.getByTestId('pretrain-batch')).toHaveValue(String(pretrainPresets.paper.batchSize));
+  await expect(page.getByTestId('pretrain-preset-summary')).toContainText(pretrainPresets.paper.summary);
+  await page.getByTestId('pretrain-preset').selectOption('cpu');
+  await expect(page.getByTestId('pretrain-encoder')).toHaveValue(pretrainPresets.cpu.encoder);
   await page.getByTestId('pretrain-encoder').selectOption('resnet-tiny');
   await page.getByTestId('pretrain-epochs').fill('3');
   await page.getByTestId('pretrain-batch').fill('16');
@@ -71,6 +81,7 @@ test('a user walks every step of the flow in the browser UI', async ({ page }) =
   await expect(page.getByTestId('pretrain-status')).toContainText(/loss/i);
   await expect(page.getByTestId('pretrain-status')).toContainText(/done/i, { timeout: 180_000 });
   await expect(page.getByTestId('loss-chart')).toBeVisible();
+  await expect(page.getByTestId('nav-pretrain')).toContainText('Encoder trained');
   await shoot(page, '3-pretrain');
 
   // 4. Embed and browse the map; hovering a point shows its thumbnail.

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pretrainOptionsSchema } from '../../../src/shared/contract';
-import { defaultPresetFor, pretrainPresets, resolvePretrainOptions } from '../../../src/main/engine/ml/presets';
+import { defaultPresetFor, pretrainPresets, resolvePretrainOptions, simclrConfigOf } from '../../../src/main/engine/ml/presets';
 
 test('the backend picks the default preset: cpu on wasm/cpu, balanced on tensorflow(-gpu)', () => {
   assert.equal(defaultPresetFor('wasm'), 'cpu');
@@ -10,7 +10,7 @@ test('the backend picks the default preset: cpu on wasm/cpu, balanced on tensorf
   assert.equal(defaultPresetFor('tensorflow-gpu'), 'balanced');
   const onWasm = resolvePretrainOptions(pretrainOptionsSchema.parse({}), 'wasm');
   assert.deepEqual(onWasm, {
-    preset: 'cpu', encoder: 'resnet-mini', imageSize: 32, batchSize: 64, temperature: 0.2, optimizer: 'adam',
+    preset: 'cpu', encoder: 'resnet-tiny', imageSize: 32, batchSize: 256, temperature: 0.2, optimizer: 'adam',
     epochs: pretrainPresets.cpu.epochs, colorStrength: 0.5, learningRate: 1e-3, augment: {}, seed: 1,
   });
   const onGpu = resolvePretrainOptions(pretrainOptionsSchema.parse({}), 'tensorflow-gpu');
@@ -41,8 +41,8 @@ test('explicit options override the preset, and the learning rate follows the re
     { ...r, learningRate: r.learningRate.toFixed(6) },
     { preset: 'paper', encoder: 'resnet18', imageSize: 64, batchSize: 100, temperature: 0.5, optimizer: 'lars', epochs: 3, colorStrength: 0.3, seed: 9, timeBudgetSeconds: 60, augment: {}, learningRate: (0.075 * 10).toFixed(6) },
   );
-  // Switching the cpu preset to LARS derives 0.075·√64 = 0.6; an explicit rate wins over both.
-  assert.ok(Math.abs(resolvePretrainOptions({ optimizer: 'lars' }, 'wasm').learningRate - 0.6) < 1e-12);
+  // Switching the cpu preset to LARS derives 0.075·√256 = 1.2; an explicit rate wins over both.
+  assert.ok(Math.abs(resolvePretrainOptions({ optimizer: 'lars' }, 'wasm').learningRate - 1.2) < 1e-12);
   assert.equal(resolvePretrainOptions({ optimizer: 'lars', learningRate: 0.05 }, 'wasm').learningRate, 0.05);
   assert.equal(resolvePretrainOptions({ preset: 'balanced', optimizer: 'adam' }, 'wasm').learningRate, 1e-3);
   // Augmentation settings pass through for the model.
@@ -54,4 +54,12 @@ test('the options schema has no defaults for tunables, so the preset can tell wh
   assert.throws(() => pretrainOptionsSchema.parse({ preset: 'fast' }));
   assert.throws(() => pretrainOptionsSchema.parse({ optimizer: 'sgd' }));
   assert.equal(pretrainOptionsSchema.parse({ encoder: 'resnet50' }).encoder, 'resnet50');
+});
+
+test('the model is built from the resolved options, the colour strength joining the other augmentation settings', () => {
+  const resolved = resolvePretrainOptions({ preset: 'balanced', temperature: 0.3, augment: { blurProb: 0 }, seed: 4 }, 'wasm');
+  assert.deepEqual(simclrConfigOf(resolved), {
+    encoder: 'resnet18', imageSize: 96, optimizer: 'lars', learningRate: resolved.learningRate, temperature: 0.3, seed: 4,
+    augment: { blurProb: 0, colorStrength: 1 },
+  });
 });

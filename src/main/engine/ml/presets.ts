@@ -5,6 +5,7 @@
 import type { PretrainOptions, ResolvedPretrainOptions } from '../../../shared/contract';
 import { defaultPresetFor, pretrainPresets, type PresetValues } from '../../../shared/pretrain-presets';
 import { sqrtScaledLr } from './schedule';
+import type { SimclrConfig } from './simclr';
 
 export { defaultPresetFor, pretrainPresets };
 
@@ -27,6 +28,12 @@ export function resolvePretrainOptions(requested: Partial<PretrainOptions>, back
     seed: set.seed ?? 1,
     ...(set.timeBudgetSeconds !== undefined && { timeBudgetSeconds: set.timeBudgetSeconds }),
   };
+}
+
+/** What the model is built from; the projection head keeps the paper's 128 dimensions. */
+export function simclrConfigOf(options: ResolvedPretrainOptions): Omit<SimclrConfig, 'projectionDim'> {
+  const { encoder, imageSize, optimizer, learningRate, temperature, seed } = options;
+  return { encoder, imageSize, optimizer, learningRate, temperature, seed, augment: { ...options.augment, colorStrength: options.colorStrength } };
 }
 
 function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {

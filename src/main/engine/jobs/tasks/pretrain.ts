@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { PretrainOptions, PretrainResult, ResolvedPretrainOptions } from '../../../../shared/contract';
 import { StudioError, pretrainOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
-import { resolvePretrainOptions } from '../../ml/presets';
+import { resolvePretrainOptions, simclrConfigOf } from '../../ml/presets';
 import { Rng } from '../../ml/rng';
 import { learningRateAt } from '../../ml/schedule';
 import { SimclrModel } from '../../ml/simclr';
@@ -68,16 +68,7 @@ function legacyOptions(c: SimclrModel['config']): Partial<PretrainOptions> {
 const trainingWorkers = Math.min(2, availableParallelism());
 
 function createModel(options: ResolvedPretrainOptions): SimclrModel {
-  return SimclrModel.create({
-    workers: trainingWorkers,
-    encoder: options.encoder,
-    imageSize: options.imageSize,
-    optimizer: options.optimizer,
-    learningRate: options.learningRate,
-    temperature: options.temperature,
-    augment: { ...options.augment, colorStrength: options.colorStrength },
-    seed: options.seed,
-  });
+  return SimclrModel.create({ workers: trainingWorkers, ...simclrConfigOf(options) });
 }
 
 /** The numeric options, for the run's metrics (which `status` lists). */
