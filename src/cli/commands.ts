@@ -39,6 +39,29 @@ function number(values: Values, flag: string): number | undefined {
   return parsed;
 }
 
+/** A `MIN,MAX` range, e.g. `--crop-scale 0.2,1`. */
+function range(values: Values, flag: string): [number, number] | undefined {
+  const raw = values[flag];
+  if (raw === undefined) return undefined;
+  const parts = String(raw).split(',').map(Number);
+  if (parts.length !== 2 || !parts.every(Number.isFinite)) throw new StudioError(`--${flag} must be MIN,MAX (two numbers), got "${String(raw)}"`);
+  return [parts[0], parts[1]];
+}
+
+/** The augmentation flags that were given; the others keep the paper's values. */
+function augmentFlags(values: Values): NonNullable<PretrainOptions['augment']> {
+  const given = {
+    cropScale: range(values, 'crop-scale'),
+    cropRatio: range(values, 'crop-ratio'),
+    flipProb: number(values, 'flip-prob'),
+    colorJitterProb: number(values, 'jitter-prob'),
+    grayscaleProb: number(values, 'grayscale-prob'),
+    blurProb: number(values, 'blur-prob'),
+    blurSigma: range(values, 'blur-sigma'),
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+}
+
 function required(values: Values, flag: string): string {
   const value = values[flag];
   if (typeof value !== 'string' || !value) throw new StudioError(`--${flag} <value> is required`);
@@ -77,7 +100,7 @@ export const commands: Record<string, CliCommand> = {
   pretrain: {
     summary: 'Pretrain the SimCLR encoder on all images, without labels',
     synopsis:
-      'pretrain [--preset cpu|balanced|paper] [--encoder resnet-tiny|resnet-mini|resnet18|resnet50] [--epochs N] [--batch N] [--image-size N] [--temperature T] [--optimizer adam|lars] [--lr X] [--time-budget SECONDS] [--resume] [--seed N]',
+      'pretrain [--preset cpu|balanced|paper] [--encoder resnet-tiny|resnet-mini|resnet18|resnet50] [--epochs N] [--batch N] [--image-size N] [--temperature T] [--optimizer adam|lars] [--lr X] [--time-budget SECONDS] [--resume] [--seed N] [--color-strength S] [--crop-scale MIN,MAX] [--crop-ratio MIN,MAX] [--flip-prob P] [--jitter-prob P] [--grayscale-prob P] [--blur-prob P] [--blur-sigma MIN,MAX]',
     options: {
       preset: str,
       encoder: str,
@@ -90,9 +113,18 @@ export const commands: Record<string, CliCommand> = {
       'time-budget': str,
       resume: { type: 'boolean' },
       seed: str,
+      'color-strength': str,
+      'crop-scale': str,
+      'crop-ratio': str,
+      'flip-prob': str,
+      'jitter-prob': str,
+      'grayscale-prob': str,
+      'blur-prob': str,
+      'blur-sigma': str,
     },
     async run(context) {
       const { values } = context;
+      const augment = augmentFlags(values);
       return resultOf<PretrainResult>(
         context,
         context.client.startPretrain({
@@ -105,6 +137,8 @@ export const commands: Record<string, CliCommand> = {
           temperature: number(values, 'temperature'),
           learningRate: number(values, 'lr'),
           timeBudgetSeconds: number(values, 'time-budget'),
+          colorStrength: number(values, 'color-strength'),
+          augment: Object.keys(augment).length > 0 ? augment : undefined,
           resume: values.resume === true ? true : undefined,
           seed: number(values, 'seed'),
         }),

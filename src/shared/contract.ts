@@ -156,14 +156,16 @@ export type PretrainPresetName = (typeof pretrainPresetNames)[number];
 export const optimizerNames = ['adam', 'lars'] as const;
 
 /** Probabilities and ranges of the paper's augmentations (appendix A); absent ones keep the paper's values. */
+/** [min, max] with min ≤ max. */
+const rangeOf = (bound: z.ZodNumber) => z.tuple([bound, bound]).refine(([min, max]) => min <= max, 'a range is [min, max] with min ≤ max');
 const augmentOptionsSchema = z.object({
-  cropScale: z.tuple([z.number().gt(0).max(1), z.number().gt(0).max(1)]).optional(),
-  cropRatio: z.tuple([z.number().positive(), z.number().positive()]).optional(),
+  cropScale: rangeOf(z.number().gt(0).max(1)).optional(),
+  cropRatio: rangeOf(z.number().positive()).optional(),
   flipProb: z.number().min(0).max(1).optional(),
   colorJitterProb: z.number().min(0).max(1).optional(),
   grayscaleProb: z.number().min(0).max(1).optional(),
   blurProb: z.number().min(0).max(1).optional(),
-  blurSigma: z.tuple([z.number().positive(), z.number().positive()]).optional(),
+  blurSigma: rangeOf(z.number().positive()).optional(),
 });
 
 /** Tunables have no defaults here: the engine fills them from the preset, so it can tell what the user set. */

@@ -77,11 +77,20 @@ test('a user walks every step of the flow in the browser UI', async ({ page }) =
   await page.getByTestId('pretrain-batch').fill('16');
   await page.getByTestId('pretrain-image-size').fill('16');
   await page.getByTestId('pretrain-temperature').fill('0.5');
+  // Augmentations are settable under Advanced; a crop area above 1 is refused before anything starts.
+  await page.getByText('Advanced').click();
+  await page.getByTestId('pretrain-crop-max').fill('1.5');
+  await expect(page.getByTestId('pretrain-start')).toBeDisabled();
+  await page.getByTestId('pretrain-crop-max').fill('0.9');
+  await page.getByTestId('pretrain-grayscaleProb').fill('0.1');
   await page.getByTestId('pretrain-start').click();
   await expect(page.getByTestId('pretrain-status')).toContainText(/loss/i);
   await expect(page.getByTestId('pretrain-status')).toContainText(/done/i, { timeout: 180_000 });
   await expect(page.getByTestId('loss-chart')).toBeVisible();
   await expect(page.getByTestId('nav-pretrain')).toContainText('Encoder trained');
+  // What was set reached the run; the crop's smallest area is the paper's for 16 px views.
+  const runs = (await server.api<{ runs: { kind: string; options: { augment?: object } }[] }>('status')).runs;
+  expect(runs.find((run) => run.kind === 'pretrain')?.options.augment).toEqual({ grayscaleProb: 0.1, cropScale: [0.2, 0.9] });
   await shoot(page, '3-pretrain');
 
   // 4. Embed and browse the map; hovering a point shows its thumbnail.

@@ -36,8 +36,15 @@ test('the CLI runs the whole flow and the exported model reproduces predict', { 
   assert.equal(imported.duplicates, 0);
   assert.deepEqual(imported.failed, [{ path: join(sample, 'zero.png'), reason: 'empty file (0 bytes)' }]);
 
-  const pretrained = await cli('pretrain', '--encoder', 'resnet-tiny', '--epochs', '2', '--batch', '16', '--image-size', '16');
+  const pretrained = await cli(
+    'pretrain', '--encoder', 'resnet-tiny', '--epochs', '2', '--batch', '16', '--image-size', '16',
+    '--color-strength', '0.7', '--crop-scale', '0.3,0.9', '--grayscale-prob', '0.1', '--blur-prob', '0',
+  );
   assert.equal(pretrained.epochs, 2);
+  // The augmentation flags reach the run; those not given keep the paper's values.
+  const options = pretrained.options as { colorStrength: number; augment: object };
+  assert.equal(options.colorStrength, 0.7);
+  assert.deepEqual(options.augment, { cropScale: [0.3, 0.9], grayscaleProb: 0.1, blurProb: 0 });
   assert.equal(pretrained.backend, 'wasm');
   assert.ok(Number.isFinite(pretrained.loss));
 
