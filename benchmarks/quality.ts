@@ -197,10 +197,10 @@ console.log(
     trainImages: train.count,
     testImages: test.count,
     backend,
-    ...(values.checkpoint ? {} : { preset: resolved.preset }),
+    // A checkpoint records what the model is, not the preset and batch it was trained with.
+    ...(values.checkpoint ? {} : { preset: resolved.preset, batch }),
     encoder,
     imageSize,
-    batch,
     temperature,
     optimizer,
     learningRate,
