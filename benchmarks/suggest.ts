@@ -2,7 +2,7 @@
  * Does labelling the suggested images beat labelling random ones? Prints one JSON object (progress on stderr):
  *   npm run bench:suggest -- [--checkpoint DIR | --pretrain-minutes 10] [--label-percent 1] [--seeds 3]
  *     [--finetune-epochs 100] [--finetune-batch 64] [--subset N] [--data-dir DIR] [--backend wasm] [--workers 2]
- * On Fashion-MNIST: a SimCLR-pretrained encoder (a bench:quality --save-checkpoint, or resnet-tiny at 16 px
+ * On Fashion-MNIST: a SimCLR-pretrained encoder (a bench:quality --save-checkpoint, or the app's CPU preset
  * pretrained here for the budget) embeds the 60,000 train images into a project store, as the app's embed job
  * would. 1 % of them (600) are labelled as suggestLabels picks them before any classifier exists (cold start,
  * one `seed` per run) or at random, and each labelled set is scored on the 10,000 test images by the app's
@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadEmbeddingMatrix, type EmbeddingMatrix } from '../src/main/engine/labels/embedding-matrix';
 import { suggestLabels } from '../src/main/engine/labels/suggestions';
 import { initBackend } from '../src/main/engine/ml/backend';
+import { resolvePretrainOptions, simclrConfigOf } from '../src/main/engine/ml/presets';
 import { trainLinearProbe } from '../src/main/engine/ml/linear-probe';
 import { Rng } from '../src/main/engine/ml/rng';
 import { SimclrModel } from '../src/main/engine/ml/simclr';
@@ -50,14 +51,15 @@ const startedAt = performance.now();
 const seconds = (since: number) => Math.round((performance.now() - since) / 1000);
 const work = join(tmpdir(), `simclr-bench-suggest-${process.pid}`);
 
-/** The checkpoint's model, or resnet-tiny at 16 px (bench:quality's defaults) pretrained on `train` for the budget. */
-async function pretrainedModel(train: GreyImages): Promise<{ model: SimclrModel; pretrain: object }> {
+/** The checkpoint's model, or the app's CPU preset (bench:quality's default) pretrained on `train` for the budget. */
+async function pretrainedModel(train: GreyImages, backend: string): Promise<{ model: SimclrModel; pretrain: object }> {
   if (values.checkpoint) {
     const model = await SimclrModel.loadCheckpoint(values.checkpoint);
     return { model, pretrain: { checkpoint: values.checkpoint, steps: model.step } };
   }
-  const model = SimclrModel.create({ encoder: 'resnet-tiny', imageSize: 16, seed: 1, workers: Number(values.workers) });
-  const run = await pretrainWithinBudget(model, train, { budgetSeconds: Number(values['pretrain-minutes']) * 60, batchSize: 256, log });
+  const options = resolvePretrainOptions({ preset: 'cpu' }, backend);
+  const model = SimclrModel.create({ workers: Number(values.workers), ...simclrConfigOf(options) });
+  const run = await pretrainWithinBudget(model, train, { budgetSeconds: Number(values['pretrain-minutes']) * 60, batchSize: options.batchSize, log });
   return { model, pretrain: { ...run, lastLoss: +run.lastLoss.toFixed(4), seconds: Math.round(run.seconds) } };
 }
 
@@ -109,7 +111,7 @@ const backend = await initBackend(values.backend);
 const data = await loadFashionMnist(values['data-dir']);
 const train = values.subset ? firstImages(data.train, Number(values.subset)) : data.train;
 const test = data.test;
-const { model, pretrain } = await pretrainedModel(train);
+const { model, pretrain } = await pretrainedModel(train, backend);
 const { encoder, imageSize } = model.config;
 const dim = model.encoder.outputs[0].shape[1] as number;
 let since = performance.now();
