@@ -1,12 +1,13 @@
 /**
  * The benchmark's fine-tuning protocol, shared by the pretrained and the from-scratch network so the two
  * differ only in their initial weights: the app's classifier (encoder + softmax, whole network trained,
- * crop + flip augmentation), Adam, a fixed number of epochs.
+ * crop + flip augmentation), Adam with the app's cosine-decayed rate, a fixed number of epochs.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderName } from '../../src/shared/contract';
 import { resizeBatch } from '../../src/main/engine/ml/augment';
-import { buildClassifier, predictProbabilities, topClasses, trainClassifierEpoch } from '../../src/main/engine/ml/classifier';
+import { buildClassifier, finetuneLearningRate, predictProbabilities, topClasses, trainClassifierEpoch } from '../../src/main/engine/ml/classifier';
+import { setLearningRate } from '../../src/main/engine/ml/optimizer';
 import { buildEncoder } from '../../src/main/engine/ml/encoder';
 import { Rng } from '../../src/main/engine/ml/rng';
 import { rgbBatch, type GreyImages } from './fashion-mnist';
@@ -43,6 +44,7 @@ export async function finetuneClassifier(
   const rng = new Rng(recipe.seed);
   const positions = examples.indices.map((_, i) => i);
   for (let epoch = 0; epoch < recipe.epochs; epoch++) {
+    setLearningRate(optimizer, finetuneLearningRate(epoch, recipe.epochs, recipe.learningRate));
     const order = rng.shuffle([...positions]);
     // A generator so only one batch of float pixels exists at a time.
     const batches = function* () {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/main/engine/ml/backend';
-import { buildClassifier, predictProbabilities, trainClassifierEpoch } from '../../../src/main/engine/ml/classifier';
+import { buildClassifier, finetuneLearningRate, predictProbabilities, trainClassifierEpoch } from '../../../src/main/engine/ml/classifier';
 import { buildEncoder } from '../../../src/main/engine/ml/encoder';
 import { Rng } from '../../../src/main/engine/ml/rng';
 import { fileLoadHandler, fileSaveHandler } from '../../../src/main/engine/ml/tfjs-files';
@@ -44,4 +44,12 @@ test('fine-tuning encoder + softmax learns the shape classes; saved model predic
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('fine-tuning decays its rate along a cosine from the base rate towards zero', () => {
+  // 0.5·(1 + cos(π·e/4)) for epochs e = 0..3 of 4, by hand: 1, 0.853553, 0.5, 0.146447.
+  const rates = [0, 1, 2, 3].map((epoch) => finetuneLearningRate(epoch, 4, 1e-3));
+  [1e-3, 0.853553e-3, 0.5e-3, 0.146447e-3].forEach((expected, i) => assert.ok(Math.abs(rates[i] - expected) < 1e-9, `epoch ${i}: ${rates[i]}`));
+  // One epoch keeps the base rate.
+  assert.equal(finetuneLearningRate(0, 1, 0.01), 0.01);
 });

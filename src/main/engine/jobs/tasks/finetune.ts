@@ -7,7 +7,8 @@ import type { FinetuneResult } from '../../../../shared/contract';
 import { StudioError, finetuneOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
 import type { PixelCache } from '../../data/pixel-cache';
-import { buildClassifier, predictProbabilities, topClasses, trainClassifierEpoch, type TopClass } from '../../ml/classifier';
+import { buildClassifier, finetuneLearningRate, predictProbabilities, topClasses, trainClassifierEpoch, type TopClass } from '../../ml/classifier';
+import { setLearningRate } from '../../ml/optimizer';
 import { Rng } from '../../ml/rng';
 import { buildCacheWithProgress } from './build-cache';
 import { saveClassifier } from './classifier-artifacts';
@@ -73,6 +74,7 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
     let trainAccuracy = NaN;
     let loss = NaN;
     for (let epoch = 0; epoch < options.epochs && !signal.aborted; epoch++) {
+      setLearningRate(optimizer, finetuneLearningRate(epoch, options.epochs, options.learningRate));
       const order = rng.shuffle([...train]);
       const batches = chunk(order, options.batchSize).map((batch) => ({
         images: readImageBatch(cache, batch.map((e) => e.imageId)),
