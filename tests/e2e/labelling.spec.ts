@@ -286,9 +286,9 @@ test('the grid stays virtual at 100,000 images and fetches only the pages it sho
   );
   await expect(page.locator(`[data-testid="image-tile"][data-index="${total - 1}"]`)).toBeVisible();
   expect(await page.getByTestId('image-tile').count()).toBeLessThan(300);
-  // 500 pages lie between the top and the bottom. At most the one or two pages in view at each of the 40 stops
-  // are fetched (plus the first); on a quiet machine the fetch pause makes it far fewer, but how many depends
-  // on timing, so only the bound that holds under any load is asserted.
-  expect(new Set(offsets).size).toBeLessThanOrEqual(2 * 40 + 1);
+  // 500 pages lie between the top and the bottom. At most the pages under the < 300 tiles in view (3 pages of 200)
+  // at each of the 40 stops are fetched, plus the first; on a quiet machine the fetch pause makes it far fewer
+  // (~20), but how many depends on timing, so only the bound that holds under any load is asserted.
+  expect(new Set(offsets).size).toBeLessThanOrEqual(3 * 40 + 1);
   await shoot(page, 'label-100k');
 });
