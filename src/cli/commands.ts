@@ -124,7 +124,6 @@ export const commands: Record<string, CliCommand> = {
     },
     async run(context) {
       const { values } = context;
-      const augment = augmentFlags(values);
       return resultOf<PretrainResult>(
         context,
         context.client.startPretrain({
@@ -138,7 +137,7 @@ export const commands: Record<string, CliCommand> = {
           learningRate: number(values, 'lr'),
           timeBudgetSeconds: number(values, 'time-budget'),
           colorStrength: number(values, 'color-strength'),
-          augment: Object.keys(augment).length > 0 ? augment : undefined,
+          augment: augmentFlags(values),
           resume: values.resume === true ? true : undefined,
           seed: number(values, 'seed'),
         }),

@@ -5,6 +5,7 @@
  * Input: float32 [B, H, W, 3] with values in [0, 1]. Output: float32 [B, S, S, 3] in [0, 1].
  */
 import * as tf from '@tensorflow/tfjs';
+import { defaultCropScale } from '../../../shared/augment-defaults';
 import type { Rng } from './rng';
 
 export interface AugmentOptions {
@@ -62,7 +63,7 @@ const luma = [0.299, 0.587, 0.114];
 
 function resolve(options: AugmentOptions, outSize: number): Required<AugmentOptions> {
   return {
-    cropScale: options.cropScale ?? (outSize <= 32 ? [0.2, 1] : [0.08, 1]),
+    cropScale: options.cropScale ?? defaultCropScale(outSize),
     cropRatio: options.cropRatio ?? [3 / 4, 4 / 3],
     flipProb: options.flipProb ?? 0.5,
     colorStrength: options.colorStrength ?? 0.5,
