@@ -1,7 +1,8 @@
 /**
  * Representation quality of the app's SimCLR recipe on Fashion-MNIST, printed as one JSON object (progress
  * on stderr):
- *   npm run bench:quality -- [--budget-minutes 25] [--subset N] [--finetune-epochs 100] [--finetune-batch 64] [--seed 1]
+ *   npm run bench:quality -- [--budget-minutes 25] [--subset N] [--finetune-epochs 100] [--finetune-batch 64]
+ *     [--finetune-features head|h] [--seed 1]
  *     [--preset cpu] [--encoder E] [--image-size N] [--batch N] [--temperature T] [--optimizer adam|lars] [--lr X]
  *     [--pseudo-per-class 1000] [--save-checkpoint DIR | --checkpoint DIR]
  * Pretrains with an app preset (the CPU one by default; the other flags override it, as in the app) on the
@@ -15,7 +16,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { pretrainOptionsSchema } from '../src/shared/contract';
+import { finetuneOptionsSchema, pretrainOptionsSchema } from '../src/shared/contract';
 import { initBackend } from '../src/main/engine/ml/backend';
 import { representationDim } from '../src/main/engine/ml/encoder';
 import { knnPredict } from '../src/main/engine/ml/knn';
@@ -23,7 +24,7 @@ import { trainLinearProbe } from '../src/main/engine/ml/linear-probe';
 import { resolvePretrainOptions, simclrConfigOf } from '../src/main/engine/ml/presets';
 import { SimclrModel } from '../src/main/engine/ml/simclr';
 import { balancedSubset, firstImages, loadFashionMnist, pixelFeatures, type GreyImages } from './quality/fashion-mnist';
-import { accuracy, embedWith, finetuneClassifier, freshEncoder, predictAll, type FinetuneRecipe, type LabelledIndices } from './quality/finetune';
+import { accuracy, embedWith, finetuneClassifier, freshStart, predictAll, type FinetuneRecipe, type LabelledIndices } from './quality/finetune';
 import { pretrainWithinBudget } from './quality/pretrain-budget';
 import { confidentPseudoLabels } from './quality/self-training';
 
@@ -34,6 +35,8 @@ const { values } = parseArgs({
     // Epochs over the 1 % labels; fine-tuning runs ~1000 img/s at 16 px, so 100 epochs of 600 images take about a minute.
     'finetune-epochs': { type: 'string', default: '100' },
     'finetune-batch': { type: 'string', default: '64' },
+    // head (the app's default: SimCLRv2's fine-tuning from the head's first layer) or h.
+    'finetune-features': { type: 'string', default: finetuneOptionsSchema.shape.features.parse(undefined) },
     seed: { type: 'string', default: '1' },
     preset: { type: 'string', default: 'cpu' },
     encoder: { type: 'string' },
@@ -139,6 +142,7 @@ function linearProbeAccuracy(examples: LabelledIndices): number {
 const allLabels = { indices: everyIndex(train), labels: Array.from(train.labels) };
 const linearProbe = await phase('linearProbe', () => linearProbeAccuracy(allLabels));
 
+const finetuneFeatures = finetuneOptionsSchema.shape.features.parse(values['finetune-features']);
 const recipe = (epochs: number): FinetuneRecipe => ({ epochs, batchSize: finetuneBatch, learningRate: finetuneLr, seed });
 const onePercent = balancedSubset(train, Math.max(1, Math.round(train.count / 100 / numClasses)), seed);
 const tenPercent = balancedSubset(train, Math.max(1, Math.round(train.count / 10 / numClasses)), seed);
@@ -147,17 +151,16 @@ const epochsFor = (examples: LabelledIndices) => Math.max(1, Math.round((finetun
 
 const testAccuracyOf = (classifier: tf.LayersModel) => accuracy(predictAll(classifier, test).classes, test.labels);
 
-/** The recipe from the given encoder weights (pretrained) or from a random init (scratch). */
-function finetuneFrom(weights: tf.LayersModel | undefined, examples: LabelledIndices, epochs: number): Promise<tf.LayersModel> {
-  const start = freshEncoder(encoder, imageSize, seed, weights);
-  return finetuneClassifier(start, train, examples, numClasses, recipe(epochs));
+/** The recipe from the pretrained weights or from a random init (scratch). */
+function finetuneFrom(pretrained: boolean, examples: LabelledIndices, epochs: number): Promise<tf.LayersModel> {
+  return finetuneClassifier(freshStart(model, finetuneFeatures, seed, pretrained), train, examples, numClasses, recipe(epochs));
 }
 
 /** Fine-tunes the pretrained encoder and the same network from scratch on the same labels; returns the classifiers' test accuracies. */
 async function finetuneBoth(name: string, examples: LabelledIndices) {
   const epochs = epochsFor(examples);
-  const pretrained = await phase(`finetune${name}Pretrained`, () => finetuneFrom(model.encoder, examples, epochs));
-  const scratch = await phase(`finetune${name}Scratch`, () => finetuneFrom(undefined, examples, epochs));
+  const pretrained = await phase(`finetune${name}Pretrained`, () => finetuneFrom(true, examples, epochs));
+  const scratch = await phase(`finetune${name}Scratch`, () => finetuneFrom(false, examples, epochs));
   const result = { labels: examples.indices.length, epochs, pretrained: percent(testAccuracyOf(pretrained)), scratch: percent(testAccuracyOf(scratch)) };
   scratch.dispose();
   log(`${name}: ${JSON.stringify(result)}`);
@@ -178,7 +181,7 @@ const selfTraining = await phase('selfTraining1', async () => {
   one.pretrained.dispose();
   const pseudo = confidentPseudoLabels(teacher, numClasses, pseudoPerClass, new Set(onePercent.indices));
   const pool = { indices: [...onePercent.indices, ...pseudo.indices], labels: [...onePercent.labels, ...pseudo.labels] };
-  const student = await finetuneFrom(model.encoder, pool, epochsFor(pool));
+  const student = await finetuneFrom(true, pool, epochsFor(pool));
   const result = {
     pseudoLabels: pseudo.indices.length,
     pseudoLabelAccuracy: percent(accuracy(pseudo.labels, pseudo.indices.map((i) => train.labels[i]))),
@@ -206,6 +209,7 @@ console.log(
     learningRate,
     workers,
     finetuneBatch,
+    finetuneFeatures,
     knnAccuracy: percent(knnAccuracy),
     knnRawPixelAccuracy: percent(knnRawPixelAccuracy),
     linearProbeAccuracy: percent(linearProbe),

@@ -13,6 +13,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { finetuneOptionsSchema } from '../src/shared/contract';
 import { loadEmbeddingMatrix, type EmbeddingMatrix } from '../src/main/engine/labels/embedding-matrix';
 import { suggestLabels } from '../src/main/engine/labels/suggestions';
 import { initBackend } from '../src/main/engine/ml/backend';
@@ -22,7 +23,7 @@ import { Rng } from '../src/main/engine/ml/rng';
 import { SimclrModel } from '../src/main/engine/ml/simclr';
 import { ProjectStore } from '../src/main/engine/store/project-store';
 import { firstImages, loadFashionMnist, type GreyImages } from './quality/fashion-mnist';
-import { accuracy, embedWith, finetuneClassifier, freshEncoder, predictAll, type LabelledIndices } from './quality/finetune';
+import { accuracy, embedWith, finetuneClassifier, freshStart, predictAll, type LabelledIndices } from './quality/finetune';
 import { pretrainWithinBudget } from './quality/pretrain-budget';
 
 const { values } = parseArgs({
@@ -42,6 +43,8 @@ const { values } = parseArgs({
 });
 
 const numClasses = 10;
+/** The app's fine-tuning defaults. */
+const { features, learningRate } = finetuneOptionsSchema.parse({});
 const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
 const finetuneEpochs = Number(values['finetune-epochs']);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -133,8 +136,8 @@ async function score(indices: number[], seed: number) {
   const classMean = accuracy(classMeanPredict(matrix, examples, testH), test.labels);
   let finetune: number | null = null;
   if (finetuneEpochs > 0) {
-    const start = freshEncoder(encoder, imageSize, seed, model.encoder);
-    const classifier = await finetuneClassifier(start, train, examples, numClasses, { epochs: finetuneEpochs, batchSize: Number(values['finetune-batch']), learningRate: 1e-3, seed });
+    const start = freshStart(model, features, seed, true);
+    const classifier = await finetuneClassifier(start, train, examples, numClasses, { epochs: finetuneEpochs, batchSize: Number(values['finetune-batch']), learningRate, seed });
     finetune = percent(accuracy(predictAll(classifier, test).classes, test.labels));
     classifier.dispose();
   }

@@ -1,15 +1,18 @@
 /**
  * The benchmark's fine-tuning protocol, shared by the pretrained and the from-scratch network so the two
- * differ only in their initial weights: the app's classifier (encoder + softmax, whole network trained,
- * crop + flip augmentation), Adam with the app's cosine-decayed rate, a fixed number of epochs.
+ * differ only in their initial weights: the app's classifier (encoder, the head's first layer where the start
+ * has one, softmax; the whole network trained, crop + flip augmentation), Adam with the app's cosine-decayed
+ * rate, a fixed number of epochs.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { EncoderName } from '../../src/shared/contract';
+import type { FinetuneFeatures } from '../../src/shared/contract';
 import { resizeBatch } from '../../src/main/engine/ml/augment';
 import { buildClassifier, finetuneLearningRate, predictProbabilities, topClasses, trainClassifierEpoch } from '../../src/main/engine/ml/classifier';
 import { setLearningRate } from '../../src/main/engine/ml/optimizer';
-import { buildEncoder } from '../../src/main/engine/ml/encoder';
+import { buildEncoder, representationDim } from '../../src/main/engine/ml/encoder';
+import { buildProjectionHead } from '../../src/main/engine/ml/head';
 import { Rng } from '../../src/main/engine/ml/rng';
+import type { SimclrModel } from '../../src/main/engine/ml/simclr';
 import { rgbBatch, type GreyImages } from './fashion-mnist';
 
 export interface FinetuneRecipe {
@@ -25,21 +28,35 @@ export interface LabelledIndices {
   labels: number[];
 }
 
-/** A fresh encoder, from `weights` when given (a pretrained one, copied so fine-tuning leaves it intact) or from a random init. */
-export function freshEncoder(name: EncoderName, imageSize: number, seed: number, weights?: tf.LayersModel): tf.LayersModel {
+/** The network fine-tuning starts from: the encoder and, when the softmax is to sit on its first layer, the head. */
+export interface FinetuneStart {
+  encoder: tf.LayersModel;
+  head?: tf.LayersModel;
+}
+
+/**
+ * A fresh copy of the pretrained network (what the app's fine-tuning option `features` keeps of it), copied so
+ * fine-tuning leaves `model` intact, or (`pretrained` false) the same architecture from a random init: the
+ * from-scratch baseline.
+ */
+export function freshStart(model: SimclrModel, features: FinetuneFeatures, seed: number, pretrained: boolean): FinetuneStart {
+  const { encoder: name, imageSize, projectionDim } = model.config;
   const encoder = buildEncoder(name, imageSize, seed);
-  if (weights) encoder.setWeights(weights.getWeights());
-  return encoder;
+  if (pretrained) encoder.setWeights(model.encoder.getWeights());
+  if (features === 'h') return { encoder };
+  const head = buildProjectionHead(representationDim(name), projectionDim, seed + 1000);
+  if (pretrained) head.setWeights(model.head.getWeights());
+  return { encoder, head };
 }
 
 export async function finetuneClassifier(
-  encoder: tf.LayersModel,
+  start: FinetuneStart,
   data: GreyImages,
   examples: LabelledIndices,
   numClasses: number,
   recipe: FinetuneRecipe,
 ): Promise<tf.LayersModel> {
-  const model = buildClassifier(encoder, numClasses, recipe.seed);
+  const model = buildClassifier(start.encoder, numClasses, { head: start.head, seed: recipe.seed });
   const optimizer = tf.train.adam(recipe.learningRate);
   const rng = new Rng(recipe.seed);
   const positions = examples.indices.map((_, i) => i);

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
-import type { ExportResult, FinetuneResult, ImportResult, JobSnapshot, PretrainOptions, PretrainResult, EmbedResult } from '../shared/contract';
+import type { ExportResult, FinetuneOptions, FinetuneResult, ImportResult, JobSnapshot, PretrainOptions, PretrainResult, EmbedResult } from '../shared/contract';
 import { StudioError } from '../shared/contract';
 import type { Engine } from '../main/engine/engine';
 import type { StudioClient } from '../shared/client';
@@ -188,13 +188,18 @@ export const commands: Record<string, CliCommand> = {
   },
   finetune: {
     summary: 'Fine-tune a classifier on the pretrained encoder with the labelled images',
-    synopsis: 'finetune [--epochs N] [--batch N] [--lr X]',
-    options: { epochs: str, batch: str, lr: str },
+    synopsis: 'finetune [--epochs N] [--batch N] [--lr X] [--features head|h]',
+    options: { epochs: str, batch: str, lr: str, features: str },
     async run(context) {
       const { values } = context;
       const result = await resultOf<FinetuneResult>(
         context,
-        context.client.startFinetune({ epochs: number(values, 'epochs'), batchSize: number(values, 'batch'), learningRate: number(values, 'lr') }),
+        context.client.startFinetune({
+          epochs: number(values, 'epochs'),
+          batchSize: number(values, 'batch'),
+          learningRate: number(values, 'lr'),
+          features: values.features as FinetuneOptions['features'],
+        }),
       );
       return { labelled: result.labelled, valAccuracy: result.valAccuracy };
     },

@@ -217,8 +217,16 @@ export const embedOptionsSchema = z.object({
 });
 export type EmbedOptions = z.infer<typeof embedOptionsSchema>;
 
+/**
+ * What the classifier's softmax sits on: the projection head's first layer, fine-tuned along with the encoder
+ * (SimCLRv2's choice, better with few labels), or the representation h (SimCLR's).
+ */
+export const finetuneFeatures = ['head', 'h'] as const;
+export type FinetuneFeatures = (typeof finetuneFeatures)[number];
+
 export const finetuneOptionsSchema = z.object({
   epochs: positiveInt.max(10_000).default(30),
+  features: z.enum(finetuneFeatures).default('head'),
   batchSize: positiveInt.max(4096).default(32),
   learningRate: z.number().positive().max(10).default(1e-3),
   /** Fraction of the labelled images held out to measure accuracy. */

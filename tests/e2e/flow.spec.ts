@@ -130,8 +130,13 @@ test('a user walks every step of the flow in the browser UI', async ({ page }) =
   // 6. Fine-tune and review predictions.
   await page.getByTestId('nav-finetune').click();
   await page.getByTestId('finetune-epochs').fill('8');
+  // The classifier sits on the head's first layer unless h is chosen; the choice reaches the run.
+  await expect(page.getByTestId('finetune-features')).toHaveValue('head');
+  await page.getByTestId('finetune-features').selectOption('h');
   await page.getByTestId('finetune-start').click();
   await expect(page.getByTestId('finetune-result')).toContainText(/validation accuracy.*%/i, { timeout: 180_000 });
+  const finetuneRuns = (await server.api<{ runs: { kind: string; options: { features?: string } }[] }>('status')).runs;
+  expect(finetuneRuns.find((run) => run.kind === 'finetune')?.options.features).toBe('h');
   await expect(page.getByTestId('prediction-tile').first()).toBeVisible();
   await shoot(page, '6-finetune');
 

@@ -81,6 +81,8 @@ test('the CLI runs the whole flow and the exported model reproduces predict', { 
       weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
     }),
   );
+  // By default the softmax sits on the projection head's first layer (SimCLRv2), which the export carries.
+  assert.ok(model.layers.some((layer) => layer.name === 'head_dense1'));
   const { labels } = JSON.parse(readFileSync(join(exportDir, 'labels.json'), 'utf8')) as { labels: string[] };
   const { inputSize, scale } = JSON.parse(readFileSync(join(exportDir, 'preprocessing.json'), 'utf8')) as { inputSize: number; scale: number };
   const rows = parseCsv(readFileSync(predictionsPath, 'utf8')).slice(1);

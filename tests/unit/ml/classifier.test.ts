@@ -6,12 +6,25 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/main/engine/ml/backend';
 import { buildClassifier, finetuneLearningRate, predictProbabilities, trainClassifierEpoch } from '../../../src/main/engine/ml/classifier';
-import { buildEncoder } from '../../../src/main/engine/ml/encoder';
+import { buildEncoder, representationDim } from '../../../src/main/engine/ml/encoder';
+import { buildProjectionHead } from '../../../src/main/engine/ml/head';
 import { Rng } from '../../../src/main/engine/ml/rng';
 import { fileLoadHandler, fileSaveHandler } from '../../../src/main/engine/ml/tfjs-files';
 import { shapeImages } from './synthetic';
 
 await initBackend('wasm');
+
+/** Saved as one layers model and loaded back, `model` gives the same probabilities. */
+async function assertReloadsAlike(model: tf.LayersModel, images: tf.Tensor4D, probs: Float32Array): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'simclr-cls-'));
+  try {
+    await model.save(fileSaveHandler(dir));
+    const loaded = await tf.loadLayersModel(fileLoadHandler(dir));
+    assert.deepEqual(predictProbabilities(loaded, images), probs);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 test('fine-tuning encoder + softmax learns the shape classes; saved model predicts the same', async () => {
   const { images, labels } = shapeImages(48, 16, 5);
@@ -36,14 +49,33 @@ test('fine-tuning encoder + softmax learns the shape classes; saved model predic
   const accuracy = predicted.filter((p, i) => p === labels[i]).length / labels.length;
   assert.ok(accuracy > 0.6, `accuracy ${accuracy}`);
 
-  const dir = await mkdtemp(join(tmpdir(), 'simclr-cls-'));
-  try {
-    await model.save(fileSaveHandler(dir));
-    const loaded = await tf.loadLayersModel(fileLoadHandler(dir));
-    assert.deepEqual(predictProbabilities(loaded, images), probs);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  await assertReloadsAlike(model, images, probs);
+});
+
+test('a classifier on the head\'s first layer computes softmax(W·ReLU(BN(h·K)) + b) with the pretrained head\'s weights, and saves whole', async () => {
+  const { images } = shapeImages(6, 16, 3);
+  const encoder = buildEncoder('resnet-tiny', 16, 7);
+  const head = buildProjectionHead(representationDim('resnet-tiny'), 128, 8);
+  // Moving statistics away from their 0/1 initial values, so the reference below checks that BN uses them.
+  const bn = head.getLayer('head_batch_normalization');
+  const [gamma, beta] = [tf.randomUniform([64], 0.5, 1.5, 'float32', 1), tf.randomUniform([64], -0.5, 0.5, 'float32', 2)];
+  const [movingMean, movingVariance] = [tf.randomUniform([64], -0.2, 0.2, 'float32', 3), tf.randomUniform([64], 0.5, 2, 'float32', 4)];
+  bn.setWeights([gamma, beta, movingMean, movingVariance]);
+  const model = buildClassifier(encoder, 3, { head, seed: 5 });
+  // Encoder, the head's dense kernel, BN's gamma and beta, and the softmax's kernel and bias: all fine-tuned.
+  assert.equal(model.trainableWeights.length, encoder.trainableWeights.length + 3 + 2);
+
+  const expected = tf.tidy(() => {
+    const h = encoder.predict(images) as tf.Tensor2D;
+    const y = h.matMul(head.getLayer('head_dense1').getWeights()[0]);
+    const normalized = y.sub(movingMean).div(movingVariance.add(1e-3).sqrt()).mul(gamma).add(beta);
+    const [kernel, bias] = model.getLayer('classifier').getWeights();
+    return normalized.relu().matMul(kernel).add(bias).softmax().dataSync() as Float32Array;
+  });
+  const probs = predictProbabilities(model, images);
+  expected.forEach((p, i) => assert.ok(Math.abs(probs[i] - p) < 1e-5, `${i}: ${probs[i]} vs ${p}`));
+
+  await assertReloadsAlike(model, images, probs);
 });
 
 test('fine-tuning decays its rate along a cosine from the base rate towards zero', () => {

@@ -1,9 +1,10 @@
 /**
- * Few-label fine-tuning: the pretrained encoder plus a softmax layer, with the whole network trained
- * (the paper's fine-tuning protocol). Light augmentation only: crop + flip, no colour distortion.
+ * Few-label fine-tuning: the pretrained encoder (and, as in SimCLRv2, the first layer of its projection head)
+ * plus a softmax layer, with the whole network trained. Light augmentation only: crop + flip, no colour distortion.
  */
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, resizeBatch, type AugmentOptions } from './augment';
+import { applyHeadFirstLayer } from './head';
 import type { Rng } from './rng';
 import { learningRateAt } from './schedule';
 
@@ -22,14 +23,25 @@ export interface EpochResult {
   accuracy: number;
 }
 
+export interface ClassifierOptions {
+  /**
+   * The pretrained projection head g: the softmax then sits on g's first layer (SimCLRv2's fine-tuning)
+   * instead of on h, and that layer is fine-tuned too.
+   */
+  head?: tf.LayersModel;
+  /** Makes the new layer's initial weights, and so a whole fine-tuning run, reproducible. */
+  seed?: number;
+}
+
 /**
- * Encoder + dense softmax as one flat model that shares (not copies) the encoder's layers, so it saves as
- * a single TensorFlow.js layers model and fine-tuning updates the encoder too.
+ * Encoder (+ g's first layer) + dense softmax as one flat model that shares (not copies) the given layers, so
+ * it saves as a single TensorFlow.js layers model and fine-tuning updates the encoder too.
  */
-export function buildClassifier(encoder: tf.LayersModel, numClasses: number, seed?: number): tf.LayersModel {
-  // A seed makes the new layer's initial weights, and so a whole fine-tuning run, reproducible.
+export function buildClassifier(encoder: tf.LayersModel, numClasses: number, { head, seed }: ClassifierOptions = {}): tf.LayersModel {
   const kernelInitializer = tf.initializers.glorotUniform(seed === undefined ? {} : { seed });
-  const probs = tf.layers.dense({ units: numClasses, activation: 'softmax', kernelInitializer, name: 'classifier' }).apply(encoder.outputs[0]) as tf.SymbolicTensor;
+  const h = encoder.outputs[0];
+  const features = head ? applyHeadFirstLayer(head, h) : h;
+  const probs = tf.layers.dense({ units: numClasses, activation: 'softmax', kernelInitializer, name: 'classifier' }).apply(features) as tf.SymbolicTensor;
   return tf.model({ inputs: encoder.inputs, outputs: probs, name: 'classifier_model' });
 }
 

@@ -13,3 +13,14 @@ export function buildProjectionHead(inputDim: number, outDim = 128, seed?: numbe
   const z = tf.layers.dense({ units: outDim, kernelInitializer: init(), name: 'head_dense2' }).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: z, name: 'projection_head' });
 }
+
+/** g's first layer, in order: what SimCLRv2 keeps of the head when fine-tuning. */
+const firstLayerNames = ['head_dense1', 'head_batch_normalization', 'head_relu'];
+
+/**
+ * g's first layer (Linear → BN → ReLU) applied to h, sharing the head's layers and so its pretrained weights.
+ * SimCLRv2 fine-tunes from here rather than from h: with 1 % of the labels it classifies better.
+ */
+export function applyHeadFirstLayer(head: tf.LayersModel, h: tf.SymbolicTensor): tf.SymbolicTensor {
+  return firstLayerNames.reduce((x, name) => head.getLayer(name).apply(x) as tf.SymbolicTensor, h);
+}

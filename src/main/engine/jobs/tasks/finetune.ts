@@ -1,5 +1,5 @@
 /**
- * Fine-tunes encoder + softmax on the labelled images (a stratified part held out for validation), then
+ * Fine-tunes encoder (+ the head's first layer) + softmax on the labelled images (a stratified part held out for validation), then
  * stores a prediction and its confidence for every image.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -12,7 +12,7 @@ import { setLearningRate } from '../../ml/optimizer';
 import { Rng } from '../../ml/rng';
 import { buildCacheWithProgress } from './build-cache';
 import { saveClassifier } from './classifier-artifacts';
-import { loadPretrainedEncoder, modelInputSize } from './load-encoder';
+import { loadPretrainedEncoder, loadPretrainedHead, modelInputSize } from './load-encoder';
 import type { Task } from './task';
 
 interface Example {
@@ -61,7 +61,8 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   const names = new Map(store.listClasses().map((c) => [c.id, c.name]));
   const encoder = await loadPretrainedEncoder(store);
   const inputSize = modelInputSize(encoder);
-  const model = buildClassifier(encoder, classIds.length, options.seed);
+  const head = options.features === 'head' ? await loadPretrainedHead(store) : undefined;
+  const model = buildClassifier(encoder, classIds.length, { head, seed: options.seed });
   const optimizer = tf.train.adam(options.learningRate);
   const rng = new Rng(options.seed);
   try {
