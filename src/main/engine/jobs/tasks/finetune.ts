@@ -1,6 +1,6 @@
 /**
- * Fine-tunes encoder (+ the head's first layer) + softmax on the labelled images (a stratified part held out for validation), then
- * stores a prediction and its confidence for every image.
+ * Fine-tunes encoder (+ the head's first layer) + softmax on the labelled images (a stratified part held out
+ * for validation), then stores a prediction and its confidence for every image.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FinetuneResult } from '../../../../shared/contract';
