@@ -21,6 +21,7 @@ async function assertReloadsAlike(model: tf.LayersModel, images: tf.Tensor4D, pr
     await model.save(fileSaveHandler(dir));
     const loaded = await tf.loadLayersModel(fileLoadHandler(dir));
     assert.deepEqual(predictProbabilities(loaded, images), probs);
+    loaded.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -54,6 +55,7 @@ test('fine-tuning encoder + softmax learns the shape classes; saved model predic
 
 test('a classifier on the head\'s first layer computes softmax(W·ReLU(BN(h·K)) + b) with the pretrained head\'s weights, and saves whole', async () => {
   const { images } = shapeImages(6, 16, 3);
+  const tensorsBefore = tf.memory().numTensors;
   const encoder = buildEncoder('resnet-tiny', 16, 7);
   const head = buildProjectionHead(representationDim('resnet-tiny'), 128, 8);
   // Moving statistics away from their 0/1 initial values, so the reference below checks that BN uses them.
@@ -67,7 +69,7 @@ test('a classifier on the head\'s first layer computes softmax(W·ReLU(BN(h·K))
 
   const expected = tf.tidy(() => {
     const h = encoder.predict(images) as tf.Tensor2D;
-    const y = h.matMul(head.getLayer('head_dense1').getWeights()[0]);
+    const y = h.matMul(model.getLayer('head_dense1').getWeights()[0]);
     const normalized = y.sub(movingMean).div(movingVariance.add(1e-3).sqrt()).mul(gamma).add(beta);
     const [kernel, bias] = model.getLayer('classifier').getWeights();
     return normalized.relu().matMul(kernel).add(bias).softmax().dataSync() as Float32Array;
@@ -76,6 +78,10 @@ test('a classifier on the head\'s first layer computes softmax(W·ReLU(BN(h·K))
   expected.forEach((p, i) => assert.ok(Math.abs(probs[i] - p) < 1e-5, `${i}: ${probs[i]} vs ${p}`));
 
   await assertReloadsAlike(model, images, probs);
+  // The classifier took the head over: disposing it frees every weight of encoder and head.
+  [gamma, beta, movingMean, movingVariance].forEach((t) => t.dispose());
+  model.dispose();
+  assert.equal(tf.memory().numTensors, tensorsBefore);
 });
 
 test('fine-tuning decays its rate along a cosine from the base rate towards zero', () => {

@@ -26,7 +26,8 @@ export interface EpochResult {
 export interface ClassifierOptions {
   /**
    * The pretrained projection head g: the softmax then sits on g's first layer (SimCLRv2's fine-tuning)
-   * instead of on h, and that layer is fine-tuned too.
+   * instead of on h, and that layer is fine-tuned too. The classifier takes g over: the rest of g is disposed
+   * here, and disposing the classifier frees the layer it kept.
    */
   head?: tf.LayersModel;
   /** Makes the new layer's initial weights, and so a whole fine-tuning run, reproducible. */
@@ -42,7 +43,10 @@ export function buildClassifier(encoder: tf.LayersModel, numClasses: number, { h
   const h = encoder.outputs[0];
   const features = head ? applyHeadFirstLayer(head, h) : h;
   const probs = tf.layers.dense({ units: numClasses, activation: 'softmax', kernelInitializer, name: 'classifier' }).apply(features) as tf.SymbolicTensor;
-  return tf.model({ inputs: encoder.inputs, outputs: probs, name: 'classifier_model' });
+  const classifier = tf.model({ inputs: encoder.inputs, outputs: probs, name: 'classifier_model' });
+  // Layers count the models they are applied in; this drops g's own count, so the kept layer lives as long as the classifier.
+  head?.dispose();
+  return classifier;
 }
 
 /**
