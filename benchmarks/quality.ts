@@ -35,8 +35,8 @@ const { values } = parseArgs({
     // Epochs over the 1 % labels; fine-tuning runs ~1000 img/s at 16 px, so 100 epochs of 600 images take about a minute.
     'finetune-epochs': { type: 'string', default: '100' },
     'finetune-batch': { type: 'string', default: '64' },
-    // head (the app's default: SimCLRv2's fine-tuning from the head's first layer) or h.
-    'finetune-features': { type: 'string', default: finetuneOptionsSchema.shape.features.parse(undefined) },
+    // head or h; absent, the app's default (head: SimCLRv2's fine-tuning from the head's first layer).
+    'finetune-features': { type: 'string' },
     seed: { type: 'string', default: '1' },
     preset: { type: 'string', default: 'cpu' },
     encoder: { type: 'string' },
@@ -66,6 +66,7 @@ const knnOptions = { k: 200, temperature: 0.1 };
 /** The app's fine-tuning learning rate (finetuneOptionsSchema); batch 64 rather than its 32 trains faster per image on wasm. */
 const finetuneBatch = Number(values['finetune-batch']);
 const finetuneLr = 1e-3;
+const finetuneFeatures = finetuneOptionsSchema.shape.features.parse(values['finetune-features']);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const phaseSeconds: Record<string, number> = {};
@@ -142,7 +143,6 @@ function linearProbeAccuracy(examples: LabelledIndices): number {
 const allLabels = { indices: everyIndex(train), labels: Array.from(train.labels) };
 const linearProbe = await phase('linearProbe', () => linearProbeAccuracy(allLabels));
 
-const finetuneFeatures = finetuneOptionsSchema.shape.features.parse(values['finetune-features']);
 const recipe = (epochs: number): FinetuneRecipe => ({ epochs, batchSize: finetuneBatch, learningRate: finetuneLr, seed });
 const onePercent = balancedSubset(train, Math.max(1, Math.round(train.count / 100 / numClasses)), seed);
 const tenPercent = balancedSubset(train, Math.max(1, Math.round(train.count / 10 / numClasses)), seed);

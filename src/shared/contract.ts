@@ -155,9 +155,10 @@ export const pretrainPresetNames = ['cpu', 'balanced', 'paper'] as const;
 export type PretrainPresetName = (typeof pretrainPresetNames)[number];
 export const optimizerNames = ['adam', 'lars'] as const;
 
-/** Probabilities and ranges of the paper's augmentations (appendix A); absent ones keep the paper's values. */
 /** [min, max] with min ≤ max. */
 const rangeOf = (bound: z.ZodNumber) => z.tuple([bound, bound]).refine(([min, max]) => min <= max, 'a range is [min, max] with min ≤ max');
+
+/** Probabilities and ranges of the paper's augmentations (appendix A); absent ones keep the paper's values. */
 const augmentOptionsSchema = z.object({
   cropScale: rangeOf(z.number().gt(0).max(1)).optional(),
   cropRatio: rangeOf(z.number().positive()).optional(),
