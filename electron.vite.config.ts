@@ -9,9 +9,11 @@ const runtimeExternals = [
   'electron',
   '@tensorflow/tfjs',
   '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-backend-webgpu',
   '@tensorflow/tfjs-node',
   '@tensorflow/tfjs-node-gpu',
   'umap-js',
+  'webgpu',
   'ws',
   'zod',
 ];

@@ -119,7 +119,7 @@ const pretraining = run
 
 const everyIndex = (set: GreyImages) => Array.from({ length: set.count }, (_, i) => i);
 const dim = representationDim(encoder);
-const [trainH, testH] = await phase('embed', () => [embedWith(model.encoder, train, everyIndex(train)), embedWith(model.encoder, test, everyIndex(test))]);
+const [trainH, testH] = await phase('embed', async () => [await embedWith(model.encoder, train, everyIndex(train)), await embedWith(model.encoder, test, everyIndex(test))]);
 
 /** The rows at `indices` of flat [n × dim] features. */
 function rowsOf(features: Float32Array, indices: number[]): Float32Array {
@@ -128,15 +128,15 @@ function rowsOf(features: Float32Array, indices: number[]): Float32Array {
   return rows;
 }
 
-const knnAccuracy = await phase('knn', () => accuracy(knnPredict({ features: trainH, labels: train.labels }, testH, dim, knnOptions), test.labels));
-const knnRawPixelAccuracy = await phase('knnRawPixels', () =>
-  accuracy(knnPredict({ features: pixelFeatures(train), labels: train.labels }, pixelFeatures(test), train.side ** 2, knnOptions), test.labels),
+const knnAccuracy = await phase('knn', async () => accuracy(await knnPredict({ features: trainH, labels: train.labels }, testH, dim, knnOptions), test.labels));
+const knnRawPixelAccuracy = await phase('knnRawPixels', async () =>
+  accuracy(await knnPredict({ features: pixelFeatures(train), labels: train.labels }, pixelFeatures(test), train.side ** 2, knnOptions), test.labels),
 );
 
 /** Linear probe fitted on the h of the given train images, scored on the test set. */
-function linearProbeAccuracy(examples: LabelledIndices): number {
+async function linearProbeAccuracy(examples: LabelledIndices): Promise<number> {
   const probe = trainLinearProbe(rowsOf(trainH, examples.indices), dim, examples.labels, { numClasses });
-  const result = accuracy(probe.predict(testH), test.labels);
+  const result = accuracy(await probe.predict(testH), test.labels);
   probe.dispose();
   return result;
 }
@@ -149,7 +149,7 @@ const tenPercent = balancedSubset(train, Math.max(1, Math.round(train.count / 10
 // Every fine-tune (10 %, the self-training pool) sees as many images as the 1 % one, so all fit the evaluation time.
 const epochsFor = (examples: LabelledIndices) => Math.max(1, Math.round((finetuneEpochs * onePercent.indices.length) / examples.indices.length));
 
-const testAccuracyOf = (classifier: tf.LayersModel) => accuracy(predictAll(classifier, test).classes, test.labels);
+const testAccuracyOf = async (classifier: tf.LayersModel) => accuracy((await predictAll(classifier, test)).classes, test.labels);
 
 /** The recipe from the pretrained weights or from a random init (scratch). */
 function finetuneFrom(pretrained: boolean, examples: LabelledIndices, epochs: number): Promise<tf.LayersModel> {
@@ -161,7 +161,7 @@ async function finetuneBoth(name: string, examples: LabelledIndices) {
   const epochs = epochsFor(examples);
   const pretrained = await phase(`finetune${name}Pretrained`, () => finetuneFrom(true, examples, epochs));
   const scratch = await phase(`finetune${name}Scratch`, () => finetuneFrom(false, examples, epochs));
-  const result = { labels: examples.indices.length, epochs, pretrained: percent(testAccuracyOf(pretrained)), scratch: percent(testAccuracyOf(scratch)) };
+  const result = { labels: examples.indices.length, epochs, pretrained: percent(await testAccuracyOf(pretrained)), scratch: percent(await testAccuracyOf(scratch)) };
   scratch.dispose();
   log(`${name}: ${JSON.stringify(result)}`);
   return { result, pretrained };
@@ -171,13 +171,13 @@ const one = await finetuneBoth('1', onePercent);
 const ten = await finetuneBoth('10', tenPercent);
 ten.pretrained.dispose();
 
-const frozenKnn1 = await phase('frozenKnn1', () =>
-  accuracy(knnPredict({ features: rowsOf(trainH, onePercent.indices), labels: onePercent.labels }, testH, dim, knnOptions), test.labels),
+const frozenKnn1 = await phase('frozenKnn1', async () =>
+  accuracy(await knnPredict({ features: rowsOf(trainH, onePercent.indices), labels: onePercent.labels }, testH, dim, knnOptions), test.labels),
 );
 const frozenLinear1 = await phase('frozenLinear1', () => linearProbeAccuracy(onePercent));
 
 const selfTraining = await phase('selfTraining1', async () => {
-  const teacher = predictAll(one.pretrained, train);
+  const teacher = await predictAll(one.pretrained, train);
   one.pretrained.dispose();
   const pseudo = confidentPseudoLabels(teacher, numClasses, pseudoPerClass, new Set(onePercent.indices));
   const pool = { indices: [...onePercent.indices, ...pseudo.indices], labels: [...onePercent.labels, ...pseudo.labels] };
@@ -187,7 +187,7 @@ const selfTraining = await phase('selfTraining1', async () => {
     pseudoLabelAccuracy: percent(accuracy(pseudo.labels, pseudo.indices.map((i) => train.labels[i]))),
     teacherTrainAccuracy: percent(accuracy(teacher.classes, train.labels)),
     epochs: epochsFor(pool),
-    accuracy: percent(testAccuracyOf(student)),
+    accuracy: percent(await testAccuracyOf(student)),
   };
   student.dispose();
   return result;

@@ -118,7 +118,7 @@ const { model, pretrain } = await pretrainedModel(train, backend);
 const { encoder, imageSize } = model.config;
 const dim = model.encoder.outputs[0].shape[1] as number;
 let since = performance.now();
-const [trainH, testH] = [embedWith(model.encoder, train, [...train.labels.keys()]), embedWith(model.encoder, test, [...test.labels.keys()])];
+const [trainH, testH] = [await embedWith(model.encoder, train, [...train.labels.keys()]), await embedWith(model.encoder, test, [...test.labels.keys()])];
 log(`embedded ${train.count} + ${test.count} images in ${seconds(since)} s`);
 
 await rm(work, { recursive: true, force: true });
@@ -131,14 +131,14 @@ async function score(indices: number[], seed: number) {
   const examples = { indices, labels: indices.map((i) => train.labels[i]) };
   const perClass = Array.from({ length: numClasses }, (_, c) => examples.labels.filter((l) => l === c).length);
   const probe = trainLinearProbe(rowsOf(trainH, dim, indices), dim, examples.labels, { numClasses });
-  const linearProbe = accuracy(probe.predict(testH), test.labels);
+  const linearProbe = accuracy(await probe.predict(testH), test.labels);
   probe.dispose();
   const classMean = accuracy(classMeanPredict(matrix, examples, testH), test.labels);
   let finetune: number | null = null;
   if (finetuneEpochs > 0) {
     const start = freshStart(model, features, seed, true);
     const classifier = await finetuneClassifier(start, train, examples, numClasses, { epochs: finetuneEpochs, batchSize: Number(values['finetune-batch']), learningRate, seed });
-    finetune = percent(accuracy(predictAll(classifier, test).classes, test.labels));
+    finetune = percent(accuracy((await predictAll(classifier, test)).classes, test.labels));
     classifier.dispose();
   }
   return { classesCovered: perClass.filter((n) => n > 0).length, labelsPerClass: perClass, finetune, linearProbe: percent(linearProbe), classMean: percent(classMean) };

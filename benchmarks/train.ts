@@ -72,7 +72,7 @@ const tensorsBeforeSoak = tf.memory().numTensors;
 for (let i = 0; i < soakSteps; i++) await model.trainStep(images);
 const soak = soakSteps > 0 ? { steps: soakSteps, tensorsBefore: tensorsBeforeSoak, tensorsAfter: tf.memory().numTensors, rssAfterMiB: rssMiB() } : undefined;
 const embedImages = tf.randomUniform([embedBatch, size, size, 3]) as tf.Tensor4D;
-const embedMs = await timeMs(Math.min(3, steps), () => void model.embed(embedImages));
+const embedMs = await timeMs(Math.min(3, steps), async () => void (await model.embed(embedImages)));
 const trainImagesPerSec = (batch * 1000) / stepMs;
 const achieved = trainImagesPerSec * 2 * 3 * forwardGflopPerImage;
 // The peer thread runs in this process, so RSS covers both workers.

@@ -13,6 +13,7 @@ import { buildEncoder, representationDim } from '../../src/main/engine/ml/encode
 import { buildProjectionHead } from '../../src/main/engine/ml/head';
 import { Rng } from '../../src/main/engine/ml/rng';
 import type { SimclrModel } from '../../src/main/engine/ml/simclr';
+import { readAndDispose } from '../../src/main/engine/ml/read-tensor';
 import { rgbBatch, type GreyImages } from './fashion-mnist';
 
 export interface FinetuneRecipe {
@@ -79,12 +80,12 @@ export async function finetuneClassifier(
 }
 
 /** Representations h of the given images under `encoder` (inference mode), flat [n × dim]. */
-export function embedWith(encoder: tf.LayersModel, data: GreyImages, indices: number[], batchSize = 500): Float32Array {
+export async function embedWith(encoder: tf.LayersModel, data: GreyImages, indices: number[], batchSize = 500): Promise<Float32Array> {
   const dim = encoder.outputs[0].shape[1] as number;
   const out = new Float32Array(indices.length * dim);
   for (let start = 0; start < indices.length; start += batchSize) {
     const images = rgbBatch(data, indices.slice(start, start + batchSize));
-    out.set(tf.tidy(() => (encoder.predict(resizeBatch(images, encoder.inputs[0].shape[1] as number)) as tf.Tensor).dataSync() as Float32Array), start * dim);
+    out.set(await readAndDispose(tf.tidy(() => encoder.predict(resizeBatch(images, encoder.inputs[0].shape[1] as number)) as tf.Tensor)), start * dim);
     images.dispose();
   }
   return out;
@@ -95,14 +96,14 @@ export interface Predictions {
   confidence: Float32Array;
 }
 
-export function predictAll(model: tf.LayersModel, data: GreyImages, batchSize = 500): Predictions {
+export async function predictAll(model: tf.LayersModel, data: GreyImages, batchSize = 500): Promise<Predictions> {
   const numClasses = model.outputs[0].shape[1] as number;
   const classes = new Int32Array(data.count);
   const confidence = new Float32Array(data.count);
   for (let start = 0; start < data.count; start += batchSize) {
     const indices = Array.from({ length: Math.min(batchSize, data.count - start) }, (_, i) => start + i);
     const images = rgbBatch(data, indices);
-    const probabilities = predictProbabilities(model, images);
+    const probabilities = await predictProbabilities(model, images);
     images.dispose();
     topClasses(probabilities, numClasses).forEach((top, row) => {
       classes[indices[row]] = top.classIndex;

@@ -12,7 +12,7 @@ export const encoderNames = ['resnet-tiny', 'resnet-mini', 'resnet18', 'resnet50
 export type EncoderName = (typeof encoderNames)[number];
 
 /** Fastest first: the order in which the engine tries them when none is forced. */
-export const backendNames = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const backendNames = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
 
 export const jobKinds = ['import', 'pretrain', 'embed', 'finetune', 'export'] as const;

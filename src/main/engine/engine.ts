@@ -129,7 +129,7 @@ export class Engine implements CommandHandlers {
   async status(): Promise<ProjectStatus> {
     const store = this.#store;
     const lastBackend = store?.runs().find((run) => run.backend)?.backend;
-    const backend = chooseBackendName(this.#forcedBackend, lastBackend);
+    const backend = await chooseBackendName(this.#forcedBackend, lastBackend);
     const empty = { images: 0, failed: 0, duplicates: 0, labelled: 0, classes: 0, embeddings: 0, predictions: 0 };
     return {
       project: store?.layout.dir ?? null,

@@ -20,7 +20,7 @@ async function assertReloadsAlike(model: tf.LayersModel, images: tf.Tensor4D, pr
   try {
     await model.save(fileSaveHandler(dir));
     const loaded = await tf.loadLayersModel(fileLoadHandler(dir));
-    assert.deepEqual(predictProbabilities(loaded, images), probs);
+    assert.deepEqual(await predictProbabilities(loaded, images), probs);
     loaded.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -43,7 +43,7 @@ test('fine-tuning encoder + softmax learns the shape classes; saved model predic
   for (let epoch = 0; epoch < 11; epoch++) last = await trainClassifierEpoch(model, batches, optimizer, rng);
   assert.ok(last.loss < first.loss, `${first.loss} → ${last.loss}`);
 
-  const probs = predictProbabilities(model, images);
+  const probs = await predictProbabilities(model, images);
   assert.equal(probs.length, 48 * 3);
   for (let i = 0; i < 48; i++) assert.ok(Math.abs(probs[3 * i] + probs[3 * i + 1] + probs[3 * i + 2] - 1) < 1e-4);
   const predicted = labels.map((_, i) => [0, 1, 2].reduce((best, c) => (probs[3 * i + c] > probs[3 * i + best] ? c : best), 0));
@@ -74,7 +74,7 @@ test('a classifier on the head\'s first layer computes softmax(W·ReLU(BN(h·K))
     const [kernel, bias] = model.getLayer('classifier').getWeights();
     return normalized.relu().matMul(kernel).add(bias).softmax().dataSync() as Float32Array;
   });
-  const probs = predictProbabilities(model, images);
+  const probs = await predictProbabilities(model, images);
   expected.forEach((p, i) => assert.ok(Math.abs(probs[i] - p) < 1e-5, `${i}: ${probs[i]} vs ${p}`));
 
   await assertReloadsAlike(model, images, probs);

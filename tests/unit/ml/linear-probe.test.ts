@@ -18,15 +18,15 @@ function toyProblem(count: number, seed: number): { features: Float32Array; labe
   return { features, labels };
 }
 
-test('a linear probe separates linearly separable classes (~100 % on held-out points)', () => {
+test('a linear probe separates linearly separable classes (~100 % on held-out points)', async () => {
   const train = toyProblem(300, 1);
   const test = toyProblem(300, 2);
   const probe = trainLinearProbe(train.features, 4, train.labels, { numClasses: 3 });
-  const predicted = probe.predict(test.features);
+  const predicted = await probe.predict(test.features);
   const accuracy = test.labels.filter((label, i) => predicted[i] === label).length / test.labels.length;
   assert.ok(accuracy >= 0.99, `accuracy ${accuracy}`);
 
-  const probabilities = probe.probabilities(test.features);
+  const probabilities = await probe.probabilities(test.features);
   assert.equal(probabilities.length, 300 * 3);
   for (let i = 0; i < 300; i++) assert.ok(Math.abs(probabilities[3 * i] + probabilities[3 * i + 1] + probabilities[3 * i + 2] - 1) < 1e-5);
   probe.dispose();

@@ -21,9 +21,9 @@ const train = shapeImages(96, size, 1);
 const held = shapeImages(96, size, 2);
 const mean = (xs: number[]) => xs.reduce((a, v) => a + v, 0) / xs.length;
 
-function knnOfH(model: SimclrModel): number {
-  const dim = model.embed(train.images.slice([0], [1])).length;
-  return knnAccuracy({ features: model.embed(train.images), labels: train.labels }, { features: model.embed(held.images), labels: held.labels }, dim, { k: 20 });
+async function knnOfH(model: SimclrModel): Promise<number> {
+  const dim = (await model.embed(train.images.slice([0], [1]))).length;
+  return knnAccuracy({ features: await model.embed(train.images), labels: train.labels }, { features: await model.embed(held.images), labels: held.labels }, dim, { k: 20 });
 }
 
 async function pretrain(seed: number): Promise<{ before: number; after: number; epochLosses: number[] }> {
@@ -31,7 +31,7 @@ async function pretrain(seed: number): Promise<{ before: number; after: number; 
   // Crops of at least 40 % keep a 16-px shape recognisable; smaller ones often cut it away.
   const steps = train.labels.length / batchSize;
   const schedule = { baseLr: sqrtScaledLr(batchSize), warmupSteps: steps, totalSteps: steps * epochs };
-  const before = knnOfH(model);
+  const before = await knnOfH(model);
   const epochLosses: number[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
     const losses: number[] = [];
@@ -42,7 +42,7 @@ async function pretrain(seed: number): Promise<{ before: number; after: number; 
     }
     epochLosses.push(mean(losses));
   }
-  const after = knnOfH(model);
+  const after = await knnOfH(model);
   model.dispose();
   return { before, after, epochLosses };
 }

@@ -38,16 +38,16 @@ test('checkpoint save/load reproduces embeddings exactly and resumes training id
   try {
     await model.saveCheckpoint(dir);
     const loaded = await SimclrModel.loadCheckpoint(dir);
-    assert.deepEqual(loaded.embed(images), model.embed(images));
-    assert.equal(model.embed(images).length, 64 * 64);
+    assert.deepEqual(await loaded.embed(images), await model.embed(images));
+    assert.equal((await model.embed(images)).length, 64 * 64);
     assert.equal(loaded.step, model.step);
     assert.equal(loaded.epoch, 14);
     // Same RNG state and optimizer state ⇒ the next step gives the same loss and the same weights.
     const [a, b] = [await model.trainStep(batches[0]), await loaded.trainStep(batches[0])];
     assert.equal(a, b);
     // Not bit-exact: tf's Adam rebuilds β^t with pow() on restore where the running model multiplied.
-    const e1 = loaded.embed(images);
-    const e2 = model.embed(images);
+    const e1 = await loaded.embed(images);
+    const e2 = await model.embed(images);
     assert.ok(e1.every((v, i) => Math.abs(v - e2[i]) < 1e-4 * Math.max(1, Math.abs(v))));
 
     // The encoder is a standard TensorFlow.js layers model: model.json + weights.bin.
@@ -62,10 +62,10 @@ test('checkpoint save/load reproduces embeddings exactly and resumes training id
   }
 });
 
-test('embedding resizes other input sizes and leaks no tensors', () => {
+test('embedding resizes other input sizes and leaks no tensors', async () => {
   const before = tf.memory().numTensors;
   const big = tf.tidy(() => tf.image.resizeBilinear(images.slice([0], [4]), [24, 24]) as tf.Tensor4D);
-  assert.equal(model.embed(big).length, 4 * 64);
+  assert.equal((await model.embed(big)).length, 4 * 64);
   big.dispose();
   assert.equal(tf.memory().numTensors, before);
 });

@@ -6,12 +6,16 @@ import * as tf from '@tensorflow/tfjs';
 import { backendNames, type BackendName } from '../../../shared/contract';
 import { backendPackage, isBackendName } from './backend-choice';
 import { registerWasmGradientKernels } from './wasm-kernels';
+import { findGpuAdapter } from './webgpu-adapter';
 
 let chosen: BackendName | null = null;
 let pending: Promise<BackendName> | null = null;
 
-/** Loads one backend and makes it tf's active backend; throws with the reason when it cannot. */
-async function activate(name: BackendName): Promise<void> {
+/**
+ * Loads one backend and makes it tf's active backend; throws with the reason when it cannot. Unless forced,
+ * WebGPU must find a real GPU: on a software adapter it is far slower than wasm.
+ */
+async function activate(name: BackendName, forced: boolean): Promise<void> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow':
@@ -19,6 +23,14 @@ async function activate(name: BackendName): Promise<void> {
       await importOptional(backendPackage(name));
       await setTfBackend('tensorflow');
       return;
+    case 'webgpu': {
+      const adapter = await findGpuAdapter();
+      if (!adapter) throw new Error('no WebGPU adapter (is a Vulkan driver installed?)');
+      if (adapter.software && !forced) throw new Error(`WebGPU adapter "${adapter.description}" is software, not a GPU`);
+      await import('@tensorflow/tfjs-backend-webgpu');
+      await setTfBackend('webgpu');
+      return;
+    }
     case 'wasm':
       await import('@tensorflow/tfjs-backend-wasm');
       await setTfBackend('wasm');
@@ -50,7 +62,7 @@ async function choose(forced: string | undefined): Promise<BackendName> {
   if (forced) {
     const name = parseName(forced);
     try {
-      await activate(name);
+      await activate(name, true);
     } catch (err) {
       throw new Error(`backend '${name}' was forced but cannot be loaded: ${(err as Error).message}`, { cause: err });
     }
@@ -58,7 +70,7 @@ async function choose(forced: string | undefined): Promise<BackendName> {
   }
   for (const name of backendNames) {
     try {
-      await activate(name);
+      await activate(name, false);
       return name;
     } catch {
       // Optional backend not installed or not usable here: try the next one.

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, resizeBatch, type AugmentOptions } from './augment';
 import { applyHeadFirstLayer } from './head';
+import { readAndDispose } from './read-tensor';
 import type { Rng } from './rng';
 import { learningRateAt } from './schedule';
 
@@ -98,8 +99,8 @@ export async function trainClassifierEpoch(
 }
 
 /** Class probabilities (inference mode, no augmentation) as a flat [B × numClasses] array. */
-export function predictProbabilities(model: tf.LayersModel, batch: tf.Tensor4D): Float32Array {
-  return tf.tidy(() => (model.predict(resizeBatch(batch, inputSize(model))) as tf.Tensor).dataSync() as Float32Array);
+export async function predictProbabilities(model: tf.LayersModel, batch: tf.Tensor4D): Promise<Float32Array> {
+  return readAndDispose(tf.tidy(() => model.predict(resizeBatch(batch, inputSize(model))) as tf.Tensor));
 }
 
 export interface TopClass {

@@ -3,6 +3,7 @@
  * cosine similarity, and each of the k nearest votes for its class with weight exp(sim / τ).
  */
 import * as tf from '@tensorflow/tfjs';
+import { readAndDispose } from './read-tensor';
 
 export interface LabelledFeatures {
   /** Row-major [n × dim]. */
@@ -30,7 +31,7 @@ function unitRows(features: Float32Array, dim: number): tf.Tensor2D {
 }
 
 /** The predicted class of every query row. */
-export function knnPredict(bank: LabelledFeatures, queries: Float32Array, dim: number, options: KnnOptions = {}): Int32Array {
+export async function knnPredict(bank: LabelledFeatures, queries: Float32Array, dim: number, options: KnnOptions = {}): Promise<Int32Array> {
   const { temperature = 0.1, excludeSelf = false } = options;
   const bankSize = bank.labels.length;
   const k = Math.min(options.k ?? 200, bankSize - (excludeSelf ? 1 : 0));
@@ -47,8 +48,7 @@ export function knnPredict(bank: LabelledFeatures, queries: Float32Array, dim: n
         if (excludeSelf) sims = sims.sub(tf.oneHot(tf.range(start, start + rows, 1, 'int32'), bankSize).mul(1e9));
         return tf.topk(sims, k);
       });
-      const [sim, index] = [values.dataSync(), indices.dataSync()];
-      tf.dispose([values, indices]);
+      const [sim, index] = await Promise.all([readAndDispose(values), readAndDispose<Int32Array>(indices)]);
       for (let r = 0; r < rows; r++) {
         const votes = new Float64Array(classes);
         for (let j = r * k; j < (r + 1) * k; j++) votes[bank.labels[index[j]]] += Math.exp(sim[j] / temperature);
@@ -62,7 +62,7 @@ export function knnPredict(bank: LabelledFeatures, queries: Float32Array, dim: n
 }
 
 /** Fraction of queries whose weighted-kNN class equals their label. */
-export function knnAccuracy(bank: LabelledFeatures, queries: LabelledFeatures, dim: number, options: KnnOptions = {}): number {
-  const predicted = knnPredict(bank, queries.features, dim, options);
+export async function knnAccuracy(bank: LabelledFeatures, queries: LabelledFeatures, dim: number, options: KnnOptions = {}): Promise<number> {
+  const predicted = await knnPredict(bank, queries.features, dim, options);
   return predicted.filter((p, i) => p === queries.labels[i]).length / predicted.length;
 }

@@ -3,6 +3,7 @@
  * full-batch Adam on standardised features. With a few hundred dimensions this is a small matrix problem.
  */
 import * as tf from '@tensorflow/tfjs';
+import { readAndDispose } from './read-tensor';
 
 export interface LinearProbeOptions {
   numClasses: number;
@@ -15,9 +16,9 @@ export interface LinearProbeOptions {
 
 export interface LinearProbe {
   /** Class probabilities as a flat [n × numClasses] array for flat [n × dim] features. */
-  probabilities(features: Float32Array): Float32Array;
+  probabilities(features: Float32Array): Promise<Float32Array>;
   /** Most probable class per row. */
-  predict(features: Float32Array): Int32Array;
+  predict(features: Float32Array): Promise<Int32Array>;
   dispose(): void;
 }
 
@@ -45,11 +46,10 @@ export function trainLinearProbe(features: Float32Array, dim: number, labels: Ar
   optimizer.dispose();
   tf.dispose([x, xs, y]);
 
-  const probabilities = (f: Float32Array) =>
-    tf.tidy(() => tf.softmax(standardise(tf.tensor2d(f, [f.length / dim, dim])).matMul(weights).add(bias)).dataSync() as Float32Array);
+  const softmax = (f: Float32Array) => tf.tidy(() => tf.softmax(standardise(tf.tensor2d(f, [f.length / dim, dim])).matMul(weights).add(bias)));
   return {
-    probabilities,
-    predict: (f) => tf.tidy(() => tf.tensor2d(probabilities(f), [f.length / dim, numClasses]).argMax(1).dataSync() as Int32Array),
+    probabilities: (f) => readAndDispose(softmax(f)),
+    predict: (f) => readAndDispose<Int32Array>(tf.tidy(() => softmax(f).argMax(1))),
     dispose: () => tf.dispose([weights, bias, mean, variance, std]),
   };
 }

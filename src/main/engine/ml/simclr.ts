@@ -15,6 +15,7 @@ import { ntXentLoss } from './loss';
 import { createOptimizer, setLearningRate, type OptimizerKind } from './optimizer';
 import { applySummedGradients, localGradients, splitBatch } from './parallel/data-parallel';
 import { PeerLink } from './parallel/peer-link';
+import { readAndDispose } from './read-tensor';
 import { Rng } from './rng';
 import { fileLoadHandler, fileSaveHandler, loadNamedTensors, saveNamedTensors } from './tfjs-files';
 
@@ -152,11 +153,8 @@ export class SimclrModel {
   }
 
   /** Representations h (inference mode, no augmentation) as a flat [B × d] array. */
-  embed(batch: tf.Tensor4D): Float32Array {
-    return tf.tidy(() => {
-      const h = this.encoder.predict(resizeBatch(batch, this.config.imageSize)) as tf.Tensor;
-      return h.dataSync() as Float32Array;
-    });
+  async embed(batch: tf.Tensor4D): Promise<Float32Array> {
+    return readAndDispose(tf.tidy(() => this.encoder.predict(resizeBatch(batch, this.config.imageSize)) as tf.Tensor));
   }
 
   /** Writes dir/encoder, dir/head (TensorFlow.js layers format), dir/optimizer.{json,bin}, dir/state.json. */

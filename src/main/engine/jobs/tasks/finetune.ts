@@ -36,19 +36,21 @@ export function stratifiedSplit(examples: Example[], fraction: number, rng: Rng)
 }
 
 /** Predicted class index and its probability for each image, in batches. */
-function predictAll(model: tf.LayersModel, cache: PixelCache, imageIds: number[], batchSize: number): TopClass[] {
+async function predictAll(model: tf.LayersModel, cache: PixelCache, imageIds: number[], batchSize: number): Promise<TopClass[]> {
   const numClasses = model.outputs[0].shape[1] as number;
-  return chunk(imageIds, batchSize).flatMap((batchIds) => {
+  const predictions: TopClass[] = [];
+  for (const batchIds of chunk(imageIds, batchSize)) {
     const images = readImageBatch(cache, batchIds);
-    const probabilities = predictProbabilities(model, images);
+    const probabilities = await predictProbabilities(model, images);
     images.dispose();
-    return topClasses(probabilities, numClasses);
-  });
+    predictions.push(...topClasses(probabilities, numClasses));
+  }
+  return predictions;
 }
 
-function accuracy(model: tf.LayersModel, cache: PixelCache, examples: Example[], batchSize: number): number {
+async function accuracy(model: tf.LayersModel, cache: PixelCache, examples: Example[], batchSize: number): Promise<number> {
   if (examples.length === 0) return NaN;
-  const predicted = predictAll(model, cache, examples.map((e) => e.imageId), batchSize);
+  const predicted = await predictAll(model, cache, examples.map((e) => e.imageId), batchSize);
   return predicted.filter((p, i) => p.classIndex === examples[i].classIndex).length / examples.length;
 }
 
@@ -83,7 +85,7 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
       }));
       ({ loss, accuracy: trainAccuracy } = await trainClassifierEpoch(model, batches, optimizer, rng));
       batches.forEach((b) => b.images.dispose());
-      valAccuracy = accuracy(model, cache, validation, 256);
+      valAccuracy = await accuracy(model, cache, validation, 256);
       const { imagesPerSecond, etaSeconds } = rateAndEta((epoch + 1) * train.length, options.epochs * train.length, startedAt);
       report({
         fraction: (epoch + 1) / options.epochs,
@@ -94,11 +96,11 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
     }
     signal.throwIfAborted();
     // With no held-out images (too few labels) the only measure left is accuracy on the training images.
-    if (validation.length === 0) valAccuracy = accuracy(model, cache, train, 256);
+    if (validation.length === 0) valAccuracy = await accuracy(model, cache, train, 256);
 
     report({ fraction: 1, phase: 'predicting', message: 'Predicting every image', metrics: {} });
     const allIds = cache.imageIds();
-    const predictions = predictAll(model, cache, allIds, 256);
+    const predictions = await predictAll(model, cache, allIds, 256);
     store.savePredictions(allIds.map((imageId, i) => ({ imageId, classId: classIds[predictions[i].classIndex], confidence: predictions[i].confidence })));
     await saveClassifier(store.layout.classifier, model, { labels: classIds.map((id) => names.get(id) ?? String(id)), classIds }, inputSize);
     return {

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { PretrainOptions, PretrainResult, ResolvedPretrainOptions } from '../../../../shared/contract';
 import { StudioError, pretrainOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
+import { assertBatchFits } from '../../ml/batch-limits';
 import { resolvePretrainOptions, simclrConfigOf } from '../../ml/presets';
 import { Rng } from '../../ml/rng';
 import { learningRateAt } from '../../ml/schedule';
@@ -100,6 +101,7 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
 
     // NT-Xent contrasts each image with the others in its batch, so a batch needs two images at least.
     const batchSize = Math.min(options.batchSize, imageIds.length);
+    assertBatchFits(model.encoder, batchSize, options.imageSize);
     const stepsPerEpoch = Math.floor(imageIds.length / batchSize);
     const totalSteps = options.epochs * stepsPerEpoch;
     const schedule = { baseLr: options.learningRate, warmupSteps: Math.ceil(totalSteps * warmupFraction), totalSteps };

@@ -1,0 +1,106 @@
+/**
+ * WebGPU in Node through Dawn (the `webgpu` package), for @tensorflow/tfjs-backend-webgpu. It reaches the GPU
+ * through the system's Vulkan driver, so it trains on a GPU where libtensorflow (tfjs-node-gpu) cannot be
+ * installed or does not match the machine's CUDA. Software adapters (SwiftShader, llvmpipe) also answer;
+ * they are far slower than wasm, so only a forced choice takes one.
+ */
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+export interface GpuAdapterSummary {
+  /** e.g. "nvidia", "google"; empty when the driver does not say. */
+  vendor: string;
+  /** The driver's own description, e.g. "NVIDIA H200" or "SwiftShader driver 5.0.0". */
+  description: string;
+  /** True for a CPU implementation of WebGPU rather than a GPU. */
+  software: boolean;
+}
+
+interface DawnAdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter?: boolean;
+}
+
+interface DawnAdapter {
+  info: DawnAdapterInfo;
+}
+
+interface DawnGpu {
+  requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<DawnAdapter | null>;
+}
+
+let installed: Promise<DawnGpu | null> | null = null;
+
+/**
+ * Gives this process a browser-like `navigator.gpu` backed by Dawn (tfjs-backend-webgpu looks for exactly
+ * that). Null when the package or its native module does not load on this platform.
+ */
+export function installNavigatorGpu(): Promise<DawnGpu | null> {
+  installed ??= import('webgpu').then(
+    ({ create, globals }) => {
+      Object.assign(globalThis, globals);
+      const gpu = create([]) as unknown as DawnGpu;
+      // Node 21+ has its own navigator; keep its other fields.
+      const navigator = ((globalThis as { navigator?: object }).navigator ?? {}) as { gpu?: DawnGpu };
+      Object.defineProperty(navigator, 'gpu', { value: gpu, configurable: true });
+      Object.defineProperty(globalThis, 'navigator', { value: navigator, configurable: true, writable: true });
+      return gpu;
+    },
+    () => null,
+  );
+  return installed;
+}
+
+function summarise(info: DawnAdapterInfo): GpuAdapterSummary {
+  const { vendor, architecture, device, description, isFallbackAdapter } = info;
+  const software = Boolean(isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe/i.test(`${architecture} ${device} ${description}`);
+  return { vendor, description: description || device || architecture, software };
+}
+
+/** The adapter tfjs-backend-webgpu would get (it asks for high performance), or null when there is none. */
+export async function findGpuAdapter(): Promise<GpuAdapterSummary | null> {
+  const gpu = await installNavigatorGpu();
+  if (!gpu) return null;
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    return adapter ? summarise(adapter.info) : null;
+  } catch {
+    return null; // Dawn throws rather than resolving null when no Vulkan driver loads
+  }
+}
+
+/**
+ * findGpuAdapter, asked of a short-lived child process: a Vulkan driver that crashes or prints warnings while
+ * it is enumerated then touches neither the engine nor its output. Null when there is no adapter or no answer.
+ */
+export async function probeGpuAdapter(): Promise<GpuAdapterSummary | null> {
+  let webgpuUrl: string;
+  try {
+    webgpuUrl = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
+  } catch {
+    return null;
+  }
+  const script = `
+    const { create, globals } = await import(${JSON.stringify(webgpuUrl)});
+    Object.assign(globalThis, globals);
+    const adapter = await create([]).requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+    const info = adapter && adapter.info;
+    process.stdout.write(JSON.stringify(info && { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description, isFallbackAdapter: info.isFallbackAdapter }));
+    process.exit(0);`;
+  // In Electron's main process execPath is Electron itself, which this variable turns into plain Node.
+  const env = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { env, timeout: 30_000 }, (err, stdout) => {
+      try {
+        const info = err ? null : (JSON.parse(stdout) as DawnAdapterInfo | null);
+        resolve(info ? summarise(info) : null);
+      } catch {
+        resolve(null); // the child printed something else: treat as no answer
+      }
+    });
+  });
+}
