@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
 import type { ExportResult, FinetuneOptions, FinetuneResult, ImportResult, JobSnapshot, PretrainOptions, PretrainResult, EmbedResult } from '../shared/contract';
-import { StudioError } from '../shared/contract';
+import { StudioError, backendNames } from '../shared/contract';
 import type { Engine } from '../main/engine/engine';
 import type { StudioClient } from '../shared/client';
 import { startHttpServer } from '../main/transports/http-server';
@@ -260,7 +260,7 @@ function buildRenderer(): void {
 export function usage(): string {
   const lines = Object.values(commands).map((c) => `  ${c.synopsis.padEnd(40)}  ${c.summary}`);
   return [
-    'Usage: simclr-studio <command> --project <dir> [--json] [--backend tensorflow-gpu|tensorflow|wasm|cpu]',
+    `Usage: simclr-studio <command> --project <dir> [--json] [--backend ${backendNames.join('|')}]`,
     '',
     'Commands:',
     ...lines,
