@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import test from 'node:test';
+import { join } from 'node:path';
+import test, { after } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { Engine } from '../../../src/main/engine/engine';
 import { initBackend } from '../../../src/main/engine/ml/backend';
 import { chooseBackendName } from '../../../src/main/engine/ml/backend-choice';
 import { assertBatchFits, largestActivationBytesPerView, largestBatchFor, tensorByteLimit } from '../../../src/main/engine/ml/batch-limits';
 import { buildEncoder } from '../../../src/main/engine/ml/encoder';
 import { SimclrModel } from '../../../src/main/engine/ml/simclr';
 import { findGpuAdapter } from '../../../src/main/engine/ml/webgpu-adapter';
+import { generateSampleFolder } from '../../../src/main/engine/sample/generate-sample';
+import { ProjectLayout } from '../../../src/main/engine/store/project-store';
+import { tempDir } from '../../helpers/images';
 
 // WebGPU runs here on SwiftShader, the CPU Vulkan driver that Debian's chromium ships, through the system's
 // Vulkan loader (libvulkan1); CI installs both. The loader reads these when Dawn creates its instance.
@@ -70,4 +75,23 @@ test('a batch whose activation exceeds what WebGPU binds is refused up front, na
   assert.doesNotThrow(() => assertBatchFits(encoder, fits, 32));
   assert.throws(() => assertBatchFits(encoder, fits + 1, 32), new RegExp(`Batch ${fits + 1} at 32 px .* Choose a batch of ${fits} or less`));
   encoder.dispose();
+});
+
+test('a pretraining job on WebGPU refuses such a batch before it builds its cache, and says which batch fits', { skip, timeout: 120_000 }, async () => {
+  const engine = new Engine({ backend: 'webgpu' });
+  after(() => engine.close());
+  const work = tempDir('simclr-webgpu-');
+  await generateSampleFolder(join(work, 'images'), { perClass: 12, size: 32, seed: 5 });
+  await engine.openProject({ dir: join(work, 'project') });
+  assert.equal((await engine.waitForJob((await engine.importFolder({ folder: join(work, 'images') })).id)).state, 'done');
+
+  // resnet50 at 512 px: the stem's 256×256×64 floats per view are 16 MiB, so 48 images (96 views) are 1.5 GiB
+  // where SwiftShader binds 1 GiB, and 32 images is the most that fits.
+  const job = await engine.startPretrain({ encoder: 'resnet50', imageSize: 512, batchSize: 256, epochs: 1, resume: false, seed: 1 });
+  const final = await engine.waitForJob(job.id);
+  assert.equal(final.state, 'failed');
+  assert.match(final.error ?? '', /Batch 48 at 512 px makes a 1\.5 GiB activation; the webgpu backend holds at most 1\.0 GiB in one tensor\. Choose a batch of 32 or less/);
+  assert.ok(!existsSync(new ProjectLayout(join(work, 'project')).pixelCache(512)), 'no cache was built for the refused run');
+  const [run] = (await engine.status()).runs;
+  assert.deepEqual([run.kind, run.state], ['pretrain', 'failed']);
 });

@@ -6,12 +6,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../../shared/contract';
 
+const bytesPerFloat = 4;
+
 /** Bytes per view of the encoder's largest layer output (float32), which a step holds for all 2B views. */
 export function largestActivationBytesPerView(encoder: tf.LayersModel): number {
   let largest = 0;
   for (const layer of encoder.layers) {
     const shapes = (Array.isArray(layer.outputShape[0]) ? layer.outputShape : [layer.outputShape]) as (number | null)[][];
-    for (const shape of shapes) largest = Math.max(largest, shape.slice(1).reduce<number>((n, d) => n * (d ?? 1), 4));
+    for (const [, ...perView] of shapes) largest = Math.max(largest, perView.reduce<number>((n, d) => n * (d ?? 1), bytesPerFloat));
   }
   return largest;
 }

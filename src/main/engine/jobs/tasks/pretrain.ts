@@ -95,13 +95,14 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
   try {
     const describe = `${options.encoder} at ${options.imageSize} px, batch ${options.batchSize}, ${options.optimizer} lr ${options.learningRate.toPrecision(3)}, τ ${options.temperature} (preset ${options.preset})`;
     report({ fraction: 0, phase: 'starting', message: `${canResume ? 'Resuming' : 'Starting'} ${describe}`, metrics: optionMetrics(options) });
+    // Before the cache is built: a batch the backend cannot hold would otherwise fail only at the first step.
+    assertBatchFits(model.encoder, Math.min(options.batchSize, store.count('images')), options.imageSize);
     const cache = await buildCacheWithProgress(context, options.imageSize);
     const imageIds = cache.imageIds();
     if (imageIds.length < 2) throw new StudioError('Pretraining needs at least two readable images');
 
     // NT-Xent contrasts each image with the others in its batch, so a batch needs two images at least.
     const batchSize = Math.min(options.batchSize, imageIds.length);
-    assertBatchFits(model.encoder, batchSize, options.imageSize);
     const stepsPerEpoch = Math.floor(imageIds.length / batchSize);
     const totalSteps = options.epochs * stepsPerEpoch;
     const schedule = { baseLr: options.learningRate, warmupSteps: Math.ceil(totalSteps * warmupFraction), totalSteps };
