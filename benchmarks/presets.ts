@@ -81,7 +81,7 @@ const results: Record<string, unknown> = {};
 for (const preset of presets) {
   const failures: { batch: number; error: string }[] = [];
   let batch = Number(values['max-batch'] ?? resolvePretrainOptions({ preset }, backend).batchSize);
-  for (; batch >= 8; batch /= 2) {
+  for (; batch >= 8; batch = Math.floor(batch / 2)) {
     log(`— ${preset} at batch ${batch}`);
     try {
       results[preset] = { ...(await timeSteps(preset, batch)), failures };
