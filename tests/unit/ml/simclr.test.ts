@@ -36,7 +36,9 @@ test('a short SimCLR run on resnet-tiny lowers the NT-Xent loss', async () => {
 test('checkpoint save/load reproduces embeddings exactly and resumes training identically', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'simclr-ckpt-'));
   try {
+    const tensorsBeforeSave = tf.memory().numTensors;
     await model.saveCheckpoint(dir);
+    assert.equal(tf.memory().numTensors, tensorsBeforeSave, 'saving the optimizer state frees what it made');
     const loaded = await SimclrModel.loadCheckpoint(dir);
     assert.deepEqual(await loaded.embed(images), await model.embed(images));
     assert.equal((await model.embed(images)).length, 64 * 64);

@@ -96,6 +96,19 @@ export function createOptimizer(kind: OptimizerKind, learningRate: number): tf.O
   return kind === 'lars' ? new LarsOptimizer(learningRate) : tf.train.adam(learningRate);
 }
 
+/**
+ * Lends the optimizer's state (tf's getWeights) to `use`. getWeights makes a new 'iter' scalar on every call
+ * beside the state variables themselves; it is freed afterwards, so saving state leaks nothing.
+ */
+export async function withOptimizerWeights<T>(optimizer: tf.Optimizer, use: (weights: NamedTensor[]) => Promise<T> | T): Promise<T> {
+  const weights = await optimizer.getWeights();
+  try {
+    return await use(weights);
+  } finally {
+    tf.dispose(weights.map((w) => w.tensor).filter((tensor) => !(tensor instanceof tf.Variable)));
+  }
+}
+
 /** Changes the step size used from the next update on; tf's optimizers read `learningRate` on every step. */
 export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
   (optimizer as unknown as { learningRate: number }).learningRate = learningRate;

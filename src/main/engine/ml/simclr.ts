@@ -12,7 +12,7 @@ import { frugalVariableGrads } from './frugal-backprop';
 import { applyTraining } from './frugal-forward';
 import { buildProjectionHead } from './head';
 import { ntXentLoss } from './loss';
-import { createOptimizer, setLearningRate, type OptimizerKind } from './optimizer';
+import { createOptimizer, setLearningRate, withOptimizerWeights, type OptimizerKind } from './optimizer';
 import { applySummedGradients, localGradients, splitBatch } from './parallel/data-parallel';
 import { PeerLink } from './parallel/peer-link';
 import { readAndDispose } from './read-tensor';
@@ -100,27 +100,28 @@ export class SimclrModel {
     if (opts.learningRate !== undefined) setLearningRate(this.optimizer, opts.learningRate);
     const temperature = opts.temperature ?? this.config.temperature;
     const [view1, view2] = twoViews(batch, this.config.imageSize, this.config.augment, this.rng);
-    if (this.workers > 1 && batch.shape[0] >= 4 && tf.getBackend() === 'wasm') {
-      try {
+    // The views go when the step ends, also when it throws (a batch too big for the backend, say).
+    try {
+      if (this.workers > 1 && batch.shape[0] >= 4 && tf.getBackend() === 'wasm') {
         return await this.trainStepWithPeer(view1, view2, temperature, opts.learningRate);
-      } finally {
-        tf.dispose([view1, view2]);
       }
+      const { value, grads } = frugalVariableGrads(() => {
+        // Both views in one pass: batch norm then normalises over all 2B views, like the paper's global BN.
+        const h = applyTraining(this.encoder, tf.concat([view1, view2]));
+        const z = applyTraining(this.head, h) as tf.Tensor2D;
+        const [z1, z2] = tf.split(z, 2);
+        return ntXentLoss(z1 as tf.Tensor2D, z2 as tf.Tensor2D, temperature);
+      }, this.trainableVariables());
+      tf.dispose([view1, view2]); // before the update, which needs memory of its own
+      this.optimizer.applyGradients(grads);
+      tf.dispose(grads);
+      const loss = (await value.data())[0];
+      value.dispose();
+      this.step++;
+      return loss;
+    } finally {
+      tf.dispose([view1, view2]);
     }
-    const { value, grads } = frugalVariableGrads(() => {
-      // Both views in one pass: batch norm then normalises over all 2B views, like the paper's global BN.
-      const h = applyTraining(this.encoder, tf.concat([view1, view2]));
-      const z = applyTraining(this.head, h) as tf.Tensor2D;
-      const [z1, z2] = tf.split(z, 2);
-      return ntXentLoss(z1 as tf.Tensor2D, z2 as tf.Tensor2D, temperature);
-    }, this.trainableVariables());
-    tf.dispose([view1, view2]);
-    this.optimizer.applyGradients(grads);
-    tf.dispose(grads);
-    const loss = (await value.data())[0];
-    value.dispose();
-    this.step++;
-    return loss;
   }
 
   /** The step of trainStep with half the images on the peer thread; see parallel/data-parallel. */
@@ -162,7 +163,7 @@ export class SimclrModel {
     await mkdir(dir, { recursive: true });
     await this.encoder.save(fileSaveHandler(join(dir, 'encoder')));
     await this.head.save(fileSaveHandler(join(dir, 'head')));
-    await saveNamedTensors(dir, 'optimizer', await this.optimizer.getWeights());
+    await withOptimizerWeights(this.optimizer, (weights) => saveNamedTensors(dir, 'optimizer', weights));
     const state: CheckpointState = { config: this.config, step: this.step, epoch: this.epoch, rng: this.rng.getState() };
     await writeFile(join(dir, 'state.json'), JSON.stringify(state, null, 2));
   }

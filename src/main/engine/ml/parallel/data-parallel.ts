@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { frugalVariableGrads } from '../frugal-backprop';
 import { applyTraining } from '../frugal-forward';
 import { ntXentLoss } from '../loss';
+import { withOptimizerWeights } from '../optimizer';
 import { heapF32, type WasmBackend } from '../wasm-heap';
 import type { PairExchange } from './exchange';
 
@@ -127,7 +128,9 @@ export function applySummedGradients(replica: Replica, exchange: PairExchange, g
 /** Every weight of the replica and its optimizer, to bring a fresh peer to the same state. */
 export async function replicaState(replica: Replica): Promise<{ weights: Float32Array[]; optimizer: { name: string; values: Float32Array; shape: number[] }[] }> {
   const weights = [...replica.encoder.getWeights(), ...replica.head.getWeights()].map((t) => t.dataSync() as Float32Array);
-  const optimizer = (await replica.optimizer.getWeights()).map(({ name, tensor }) => ({ name, values: tensor.dataSync() as Float32Array, shape: tensor.shape }));
+  const optimizer = await withOptimizerWeights(replica.optimizer, (named) =>
+    named.map(({ name, tensor }) => ({ name, values: tensor.dataSync() as Float32Array, shape: tensor.shape })),
+  );
   return { weights, optimizer };
 }
 
