@@ -2,15 +2,17 @@
  * Pretraining throughput of each named preset on the active backend, as the app would run it (the preset's
  * encoder, image size, batch and optimizer; augmentation included), printed as one JSON object:
  *   node --import tsx benchmarks/presets.ts [--backend webgpu] [--presets cpu,balanced,paper] [--steps 3]
- * A preset whose batch does not fit is retried at half the batch until one does; the failures are reported.
+ * A preset whose batch the backend cannot hold (batch-limits) is retried at half the batch until one fits. A batch
+ * that fails while training is reported and not retried: a failed step can leave the backend unusable (wasm's
+ * heap, WebGPU's memory), so smaller batches need a run of their own (--max-batch).
  * First, the backend's first SimCLR steps are checked against the plain-JS cpu backend from the same seed.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { pretrainPresetNames, type PretrainPresetName } from '../src/shared/contract';
+import { StudioError, pretrainPresetNames, type PretrainPresetName } from '../src/shared/contract';
 import { initBackend } from '../src/main/engine/ml/backend';
 import { assertBatchFits } from '../src/main/engine/ml/batch-limits';
-import { resolvePretrainOptions, simclrConfigOf } from '../src/main/engine/ml/presets';
+import { resolvePretrainOptions, simclrConfigOf, trainingWorkers } from '../src/main/engine/ml/presets';
 import { SimclrModel } from '../src/main/engine/ml/simclr';
 
 const { values } = parseArgs({
@@ -53,7 +55,7 @@ log(`agreement with cpu: ${JSON.stringify(agreement)}`);
 /** Median wall time of `steps` training steps after one warm-up step (which also compiles kernels). */
 async function timeSteps(preset: PretrainPresetName, batch: number) {
   const options = resolvePretrainOptions({ preset, batchSize: batch }, backend);
-  const model = SimclrModel.create(simclrConfigOf(options));
+  const model = SimclrModel.create({ workers: trainingWorkers, ...simclrConfigOf(options) });
   let images: tf.Tensor4D | undefined;
   try {
     // As the app does: refuse a batch the backend cannot hold, rather than filling the GPU on the way to failing.
@@ -88,6 +90,7 @@ for (const preset of presets) {
       break;
     } catch (err) {
       failures.push({ batch, error: (err as Error).message.split('\n')[0] });
+      if (!(err instanceof StudioError)) break;
     }
   }
   results[preset] ??= { failures };

@@ -2,12 +2,16 @@
  * Resolution of a pretraining request into the options a run uses: the preset (chosen by the user, or by
  * the backend) fills in whatever the user did not set, and the learning rate follows the optimizer and batch.
  */
+import { availableParallelism } from 'node:os';
 import type { PretrainOptions, ResolvedPretrainOptions } from '../../../shared/contract';
 import { defaultPresetFor, pretrainPresets, type PresetValues } from '../../../shared/pretrain-presets';
 import { sqrtScaledLr } from './schedule';
 import type { SimclrConfig } from './simclr';
 
 export { defaultPresetFor, pretrainPresets };
+
+/** wasm runs one thread per worker, so a run splits the batch across a second thread where a core is free. */
+export const trainingWorkers = Math.min(2, availableParallelism());
 
 /** Adam's usual 1e-3, or LARS with the paper's square-root scaling 0.075·√B (its choice for small batches). */
 export function defaultLearningRate(optimizer: ResolvedPretrainOptions['optimizer'], batchSize: number): number {

@@ -3,7 +3,6 @@
  * or the backend's default); the resolved options are saved with each checkpoint, at each epoch end, every
  * few minutes, on cancel and when the time budget runs out, so `resume` continues the same schedule.
  */
-import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import type { PretrainOptions, PretrainResult, ResolvedPretrainOptions } from '.
 import { StudioError, pretrainOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
 import { assertBatchFits } from '../../ml/batch-limits';
-import { resolvePretrainOptions, simclrConfigOf } from '../../ml/presets';
+import { resolvePretrainOptions, simclrConfigOf, trainingWorkers } from '../../ml/presets';
 import { Rng } from '../../ml/rng';
 import { learningRateAt } from '../../ml/schedule';
 import { SimclrModel } from '../../ml/simclr';
@@ -64,9 +63,6 @@ function legacyOptions(c: SimclrModel['config']): Partial<PretrainOptions> {
   const { encoder, imageSize, optimizer, learningRate, temperature, seed } = c;
   return { encoder, imageSize, optimizer, learningRate, temperature, seed, colorStrength: c.augment.colorStrength };
 }
-
-/** wasm runs one thread per worker, so the batch is split across a second thread where a core is free. */
-const trainingWorkers = Math.min(2, availableParallelism());
 
 function createModel(options: ResolvedPretrainOptions): SimclrModel {
   return SimclrModel.create({ workers: trainingWorkers, ...simclrConfigOf(options) });
