@@ -10,7 +10,7 @@ import { chooseBackendName } from '../../../src/main/engine/ml/backend-choice';
 import { assertBatchFits, largestActivationBytesPerView, largestBatchFor, tensorByteLimit } from '../../../src/main/engine/ml/batch-limits';
 import { buildEncoder } from '../../../src/main/engine/ml/encoder';
 import { SimclrModel } from '../../../src/main/engine/ml/simclr';
-import { findGpuAdapter } from '../../../src/main/engine/ml/webgpu-adapter';
+import { findGpuAdapter, probeGpuAdapter } from '../../../src/main/engine/ml/webgpu-adapter';
 import { generateSampleFolder } from '../../../src/main/engine/sample/generate-sample';
 import { ProjectLayout } from '../../../src/main/engine/store/project-store';
 import { tempDir } from '../../helpers/images';
@@ -37,6 +37,8 @@ test('a software WebGPU adapter is found but never chosen on its own: wasm train
   assert.ok(adapter, 'SwiftShader should answer as a WebGPU adapter');
   assert.equal(adapter.software, true);
   assert.match(adapter.description, /SwiftShader/);
+  // The engine's status asks a child process, which must see the same adapter.
+  assert.deepEqual(await probeGpuAdapter(), adapter);
   assert.equal(await chooseBackendName(undefined, null), 'wasm');
 });
 

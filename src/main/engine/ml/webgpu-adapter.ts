@@ -33,6 +33,9 @@ interface DawnGpu {
   requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<DawnAdapter | null>;
 }
 
+/** What tfjs-backend-webgpu asks for; the in-process check and the child's probe ask for the same adapter. */
+const adapterOptions = { powerPreference: 'high-performance' } as const;
+
 let installed: Promise<DawnGpu | null> | null = null;
 
 /**
@@ -61,12 +64,12 @@ function summarise(info: DawnAdapterInfo): GpuAdapterSummary {
   return { vendor, description: description || device || architecture, software };
 }
 
-/** The adapter tfjs-backend-webgpu would get (it asks for high performance), or null when there is none. */
+/** The adapter tfjs-backend-webgpu would get, or null when there is none. */
 export async function findGpuAdapter(): Promise<GpuAdapterSummary | null> {
   const gpu = await installNavigatorGpu();
   if (!gpu) return null;
   try {
-    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    const adapter = await gpu.requestAdapter(adapterOptions);
     return adapter ? summarise(adapter.info) : null;
   } catch {
     return null; // Dawn throws rather than resolving null when no Vulkan driver loads
@@ -87,7 +90,7 @@ export async function probeGpuAdapter(): Promise<GpuAdapterSummary | null> {
   const script = `
     const { create, globals } = await import(${JSON.stringify(webgpuUrl)});
     Object.assign(globalThis, globals);
-    const adapter = await create([]).requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+    const adapter = await create([]).requestAdapter(${JSON.stringify(adapterOptions)}).catch(() => null);
     const info = adapter && adapter.info;
     process.stdout.write(JSON.stringify(info && { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description, isFallbackAdapter: info.isFallbackAdapter }));
     process.exit(0);`;
