@@ -1,30 +1,35 @@
 /**
  * Pretraining throughput of each named preset on the active backend, as the app would run it (the preset's
- * encoder, image size, batch and optimizer; augmentation included), printed as one JSON object:
+ * encoder, image size, batch and optimizer, in the micro-batches the backend's memory allows; augmentation
+ * included), printed as one JSON object:
  *   node --import tsx benchmarks/presets.ts [--backend webgpu] [--presets cpu,balanced,paper] [--steps 3]
- * A preset whose batch the backend cannot hold (batch-limits) is retried at half the batch until one fits. A batch
- * that fails while training is reported and not retried: a failed step can leave the backend unusable (wasm's
- * heap, WebGPU's memory), so smaller batches need a run of their own (--max-batch).
+ *     [--batch N] [--micro-batch N]
+ * The presets default to those meant for the backend: a CPU backend would take hours over the paper's.
+ * A preset that fails is reported and the next one runs.
  * First, the backend's first SimCLR steps are checked against the plain-JS cpu backend from the same seed.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { StudioError, pretrainPresetNames, type PretrainPresetName } from '../src/shared/contract';
+import { pretrainPresetNames, type PretrainPresetName } from '../src/shared/contract';
 import { initBackend } from '../src/main/engine/ml/backend';
-import { assertBatchFits } from '../src/main/engine/ml/batch-limits';
+import { microBatchSizes } from '../src/main/engine/ml/micro-batch';
 import { resolvePretrainOptions, simclrConfigOf, trainingWorkers } from '../src/main/engine/ml/presets';
 import { SimclrModel } from '../src/main/engine/ml/simclr';
 
 const { values } = parseArgs({
   options: {
     backend: { type: 'string' },
-    presets: { type: 'string', default: pretrainPresetNames.join(',') },
+    presets: { type: 'string' },
     steps: { type: 'string', default: '3' },
-    // The largest batch tried per preset (the preset's own when unset).
-    'max-batch': { type: 'string' },
+    // Overrides each preset's batch.
+    batch: { type: 'string' },
+    // Images per micro-batch (per thread); automatic when unset.
+    'micro-batch': { type: 'string' },
   },
 });
-const presets = values.presets.split(',').map((name) => {
+const backend = await initBackend(values.backend);
+const onCpu = backend === 'wasm' || backend === 'cpu';
+const presets = (values.presets ?? (onCpu ? 'cpu,balanced' : pretrainPresetNames.join(','))).split(',').map((name) => {
   if (!(pretrainPresetNames as readonly string[]).includes(name)) throw new Error(`--presets: unknown preset "${name}"; expected ${pretrainPresetNames.join(', ')}`);
   return name as PretrainPresetName;
 });
@@ -42,7 +47,6 @@ async function firstLosses(): Promise<number[]> {
   return losses;
 }
 
-const backend = await initBackend(values.backend);
 const tfBackendName = tf.getBackend();
 // Tensors never cross backends here: each run builds its own model and images from the same seeds.
 await tf.setBackend('cpu');
@@ -52,15 +56,20 @@ const backendLosses = await firstLosses();
 const agreement = { cpuLosses, backendLosses, maxDifference: Math.max(...cpuLosses.map((loss, i) => Math.abs(loss - backendLosses[i]))) };
 log(`agreement with cpu: ${JSON.stringify(agreement)}`);
 
+const optionalNumber = (flag: string | undefined) => (flag === undefined ? undefined : Number(flag));
+
 /** Median wall time of `steps` training steps after one warm-up step (which also compiles kernels). */
-async function timeSteps(preset: PretrainPresetName, batch: number) {
-  const options = resolvePretrainOptions({ preset, batchSize: batch }, backend);
-  const model = SimclrModel.create({ workers: trainingWorkers, ...simclrConfigOf(options) });
-  let images: tf.Tensor4D | undefined;
+async function timeSteps(preset: PretrainPresetName) {
+  const options = resolvePretrainOptions({ preset, batchSize: optionalNumber(values.batch), microBatchSize: optionalNumber(values['micro-batch']) }, backend);
+  const batch = options.batchSize;
+  const model = SimclrModel.create({ workers: trainingWorkers, microBatchSize: options.microBatchSize, ...simclrConfigOf(options) });
+  const images: tf.Tensor4D[] = [];
   try {
-    // As the app does: refuse a batch the backend cannot hold, rather than filling the GPU on the way to failing.
-    assertBatchFits(model.encoder, batch, options.imageSize);
-    images = tf.randomUniform([batch, options.imageSize, options.imageSize, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+    // As the app does: one tensor per micro-batch, since a whole batch of large images can exceed one tensor's limit.
+    const microBatch = model.imagesPerMicroBatch();
+    microBatchSizes(batch, microBatch).forEach((size, i) => {
+      images.push(tf.randomUniform([size, options.imageSize, options.imageSize, 3], 0, 1, 'float32', 7 + i) as tf.Tensor4D);
+    });
     const warmUpStarted = performance.now();
     const firstLoss = await model.trainStep(images);
     const warmUpMs = performance.now() - warmUpStarted;
@@ -72,29 +81,24 @@ async function timeSteps(preset: PretrainPresetName, batch: number) {
       times.push(performance.now() - started);
     }
     const stepMs = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
-    return { encoder: options.encoder, imageSize: options.imageSize, batch, warmUpMs: Math.round(warmUpMs), stepMs: Math.round(stepMs), trainImagesPerSec: +((batch * 1000) / stepMs).toFixed(1), firstLoss, lastLoss };
+    return { encoder: options.encoder, imageSize: options.imageSize, batch, microBatch: Math.min(microBatch, batch), warmUpMs: Math.round(warmUpMs), stepMs: Math.round(stepMs), trainImagesPerSec: +((batch * 1000) / stepMs).toFixed(1), firstLoss, lastLoss };
   } finally {
     model.dispose();
-    images?.dispose();
+    tf.dispose(images);
   }
 }
 
 const results: Record<string, unknown> = {};
 for (const preset of presets) {
-  const failures: { batch: number; error: string }[] = [];
-  let batch = Number(values['max-batch'] ?? resolvePretrainOptions({ preset }, backend).batchSize);
-  for (; batch >= 8; batch = Math.floor(batch / 2)) {
-    log(`— ${preset} at batch ${batch}`);
-    try {
-      results[preset] = { ...(await timeSteps(preset, batch)), failures };
-      break;
-    } catch (err) {
-      failures.push({ batch, error: (err as Error).message.split('\n')[0] });
-      if (!(err instanceof StudioError)) break;
-    }
+  log(`— ${preset}`);
+  try {
+    results[preset] = await timeSteps(preset);
+  } catch (err) {
+    results[preset] = { error: (err as Error).message.split('\n')[0] };
   }
-  results[preset] ??= { failures };
   log(JSON.stringify(results[preset]));
 }
 
-console.log(JSON.stringify({ backend, steps, agreement, presets: results, tensorsLeft: tf.memory().numTensors }));
+// The peer thread runs in this process, so the peak covers both wasm threads.
+const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+console.log(JSON.stringify({ backend, steps, agreement, presets: results, tensorsLeft: tf.memory().numTensors, peakRssMiB }));

@@ -188,6 +188,11 @@ export const pretrainOptionsSchema = z.object({
   augment: augmentOptionsSchema.optional(),
   /** Stop after this many seconds of training (the last epoch is cut short and checkpointed). */
   timeBudgetSeconds: z.number().positive().optional(),
+  /**
+   * Images per micro-batch (per training thread): a bigger batch trains in parts with the whole batch's exact
+   * gradient. Default: as many as the backend's memory allows.
+   */
+  microBatchSize: positiveInt.max(4096).optional(),
   resume: z.boolean().default(false),
   seed: z.number().int().default(1),
 });
@@ -208,6 +213,7 @@ export interface ResolvedPretrainOptions {
   augment: AugmentSettings;
   seed: number;
   timeBudgetSeconds?: number;
+  microBatchSize?: number;
 }
 
 export const embedOptionsSchema = z.object({

@@ -4,7 +4,7 @@
  */
 import type { PretrainPresetName, ResolvedPretrainOptions } from './contract';
 
-export type PresetValues = Omit<ResolvedPretrainOptions, 'preset' | 'learningRate' | 'augment' | 'seed' | 'timeBudgetSeconds'>;
+export type PresetValues = Omit<ResolvedPretrainOptions, 'preset' | 'learningRate' | 'augment' | 'seed' | 'timeBudgetSeconds' | 'microBatchSize'>;
 
 export const pretrainPresets: Record<PretrainPresetName, PresetValues & { summary: string }> = {
   // Chosen by bench:quality (25 min on two cores, Fashion-MNIST): resnet-tiny trains ~10x faster than

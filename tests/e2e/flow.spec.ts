@@ -83,14 +83,21 @@ test('a user walks every step of the flow in the browser UI', async ({ page }) =
   await expect(page.getByTestId('pretrain-start')).toBeDisabled();
   await page.getByTestId('pretrain-crop-max').fill('0.9');
   await page.getByTestId('pretrain-grayscaleProb').fill('0.1');
+  // Batches of 16 on two threads train in micro-batches of 4 images; a fractional size is refused first.
+  await page.getByTestId('pretrain-micro-batch').fill('2.5');
+  await expect(page.getByTestId('pretrain-start')).toBeDisabled();
+  await page.getByTestId('pretrain-micro-batch').fill('4');
   await page.getByTestId('pretrain-start').click();
   await expect(page.getByTestId('pretrain-status')).toContainText(/loss/i);
   await expect(page.getByTestId('pretrain-status')).toContainText(/done/i, { timeout: 180_000 });
   await expect(page.getByTestId('loss-chart')).toBeVisible();
   await expect(page.getByTestId('nav-pretrain')).toContainText('Encoder trained');
   // What was set reached the run; the crop's smallest area is the paper's for 16 px views.
-  const runs = (await server.api<{ runs: { kind: string; options: { augment?: object } }[] }>('status')).runs;
-  expect(runs.find((run) => run.kind === 'pretrain')?.options.augment).toEqual({ grayscaleProb: 0.1, cropScale: [0.2, 0.9] });
+  const runs = (await server.api<{ runs: { kind: string; options: { augment?: object; microBatchSize?: number }; metrics: Record<string, number> }[] }>('status')).runs;
+  const pretrainRun = runs.find((run) => run.kind === 'pretrain');
+  expect(pretrainRun?.options.augment).toEqual({ grayscaleProb: 0.1, cropScale: [0.2, 0.9] });
+  expect(pretrainRun?.options.microBatchSize).toBe(4);
+  expect(pretrainRun?.metrics.microBatch).toBe(4);
   await shoot(page, '3-pretrain');
 
   // 4. Embed and browse the map; hovering a point shows its thumbnail.

@@ -43,3 +43,23 @@ test('a pretraining job reports progress, refuses a second job, and cancels with
   assert.equal(status.runs[0].state, 'cancelled');
   assert.equal(status.activeJob, null);
 });
+
+test('a pretraining job with a micro-batch size trains each batch in micro-batches, and says so', { timeout: 120_000 }, async () => {
+  const work = tempDir('simclr-micro-');
+  await generateSampleFolder(join(work, 'images'), { perClass: 8, size: 32, seed: 6 });
+  await engine.openProject({ dir: join(work, 'project') });
+  assert.equal((await engine.waitForJob((await engine.importFolder({ folder: join(work, 'images') })).id)).state, 'done');
+
+  const seen: JobSnapshot[] = [];
+  const stop = engine.onEvent((event, payload) => event === 'job' && seen.push(payload as JobSnapshot));
+  // Batches of 8 over two threads are 4 images a thread, more than the 3 asked for.
+  const job = await engine.startPretrain({ encoder: 'resnet-tiny', epochs: 1, batchSize: 8, microBatchSize: 3, imageSize: 16, resume: false, seed: 1 });
+  const final = await engine.waitForJob(job.id);
+  stop();
+  assert.equal(final.state, 'done', final.error ?? '');
+  assert.ok(seen.some((s) => /micro-batches of 3 images per thread/.test(s.message)), 'the run says it trains in micro-batches');
+  const training = seen.filter((s) => s.phase === 'training');
+  assert.ok(training.length > 0);
+  assert.equal(training.at(-1)!.metrics.microBatch, 3);
+  assert.ok(Number.isFinite(training.at(-1)!.metrics.loss));
+});

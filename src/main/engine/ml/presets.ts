@@ -30,7 +30,15 @@ export function resolvePretrainOptions(requested: Partial<PretrainOptions>, back
     learningRate: set.learningRate ?? defaultLearningRate(merged.optimizer, merged.batchSize),
     augment: set.augment ?? {},
     seed: set.seed ?? 1,
-    ...(set.timeBudgetSeconds !== undefined && { timeBudgetSeconds: set.timeBudgetSeconds }),
+    ...runOptionsOf(set),
+  };
+}
+
+/** The options that say how long and in what parts a run trains, not what it trains: a resumed run may change them. */
+export function runOptionsOf(requested: Partial<PretrainOptions>): Pick<ResolvedPretrainOptions, 'timeBudgetSeconds' | 'microBatchSize'> {
+  return {
+    ...(requested.timeBudgetSeconds !== undefined && { timeBudgetSeconds: requested.timeBudgetSeconds }),
+    ...(requested.microBatchSize !== undefined && { microBatchSize: requested.microBatchSize }),
   };
 }
 

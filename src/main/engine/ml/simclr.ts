@@ -8,12 +8,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncoderName } from '../../../shared/contract';
 import { resizeBatch, twoViews, type AugmentOptions } from './augment';
 import { buildEncoder, representationDim } from './encoder';
-import { frugalVariableGrads } from './frugal-backprop';
-import { applyTraining } from './frugal-forward';
+import { largestMicroBatch } from './batch-limits';
 import { buildProjectionHead } from './head';
 import { ntXentLoss } from './loss';
+import { contrastiveGradients, splitViews, type ViewPair } from './micro-batch';
 import { createOptimizer, setLearningRate, withOptimizerWeights, type OptimizerKind } from './optimizer';
-import { applySummedGradients, localGradients, splitBatch } from './parallel/data-parallel';
+import { applySummedGradients, localGradients, splitBatch, type HalfStep } from './parallel/data-parallel';
 import { PeerLink } from './parallel/peer-link';
 import { readAndDispose } from './read-tensor';
 import { Rng } from './rng';
@@ -40,6 +40,11 @@ export interface RunOptions {
    * gradients, batch norm per half. Needs the wasm backend and a batch of 4 images or more; else 1 is used.
    */
   workers?: number;
+  /**
+   * Images per micro-batch (per thread): a larger batch trains in parts with the whole batch's exact gradient
+   * (see micro-batch.ts). Default: the most the backend's memory allows (batch-limits.ts).
+   */
+  microBatchSize?: number;
 }
 
 export interface TrainStepOptions {
@@ -69,6 +74,7 @@ export class SimclrModel {
   step = 0;
   epoch = 0;
   private peer: Promise<PeerLink> | null = null;
+  private microBatch: number | undefined;
 
   private constructor(
     readonly config: SimclrConfig,
@@ -77,42 +83,58 @@ export class SimclrModel {
     readonly optimizer: tf.Optimizer,
     readonly rng: Rng,
     readonly workers: number,
-  ) {}
+    microBatchSize?: number,
+  ) {
+    this.microBatch = microBatchSize;
+  }
 
   /** A fresh model; initial weights and augmentations follow config.seed. */
   static create(config: Partial<SimclrConfig> & Pick<SimclrConfig, 'encoder' | 'imageSize'> & RunOptions): SimclrModel {
-    const { workers = 1, ...rest } = config;
+    const { workers = 1, microBatchSize, ...rest } = config;
     const full: SimclrConfig = { ...defaults, ...rest };
     const encoder = buildEncoder(full.encoder, full.imageSize, full.seed);
     const head = buildProjectionHead(representationDim(full.encoder), full.projectionDim, full.seed + 1000);
-    return new SimclrModel(full, encoder, head, createOptimizer(full.optimizer, full.learningRate), new Rng(full.seed), workers);
+    return new SimclrModel(full, encoder, head, createOptimizer(full.optimizer, full.learningRate), new Rng(full.seed), workers, microBatchSize);
   }
 
   private trainableVariables(): tf.Variable[] {
     return [...this.encoder.trainableWeights, ...this.head.trainableWeights].map((w) => w.read() as tf.Variable);
   }
 
+  /** Threads a step over this many images runs on: the peer joins on wasm only, and only for 4 images or more. */
+  threadsFor(images: number): number {
+    return this.workers > 1 && images >= 4 && tf.getBackend() === 'wasm' ? 2 : 1;
+  }
+
   /**
-   * One SimCLR step on a batch (float32 [B, H, W, 3] in [0, 1], any source size): two views → f → g →
-   * NT-Xent → gradient step on f and g. Returns the loss.
+   * Images per micro-batch on each thread: the size asked for (checked against the backend's limit) or the
+   * largest its memory allows. Known once a backend is active, so worked out at the first step.
    */
-  async trainStep(batch: tf.Tensor4D, opts: TrainStepOptions = {}): Promise<number> {
+  imagesPerMicroBatch(): number {
+    return (this.microBatch = largestMicroBatch(this.encoder, this.config.imageSize, this.microBatch));
+  }
+
+  /**
+   * One SimCLR step on a batch (float32 [B, H, W, 3] in [0, 1], any source size), given whole or in parts
+   * (one tensor per micro-batch, for a batch too big to upload at once): two views → f → g → NT-Xent over all
+   * 2B views → gradient step on f and g. Returns the loss.
+   */
+  async trainStep(batch: tf.Tensor4D | tf.Tensor4D[], opts: TrainStepOptions = {}): Promise<number> {
     if (opts.learningRate !== undefined) setLearningRate(this.optimizer, opts.learningRate);
     const temperature = opts.temperature ?? this.config.temperature;
-    const [view1, view2] = twoViews(batch, this.config.imageSize, this.config.augment, this.rng);
+    const pairs = (Array.isArray(batch) ? batch : [batch]).map((part) => twoViews(part, this.config.imageSize, this.config.augment, this.rng));
+    const images = pairs.reduce((n, [views]) => n + views.shape[0], 0);
+    const microBatches: ViewPair[] = [];
     // The views go when the step ends, also when it throws (a batch too big for the backend, say).
     try {
-      if (this.workers > 1 && batch.shape[0] >= 4 && tf.getBackend() === 'wasm') {
+      if (this.threadsFor(images) > 1) {
+        const [view1, view2] = pairs.length === 1 ? pairs[0] : [0, 1].map((v) => tf.concat(pairs.map((pair) => pair[v])));
+        microBatches.push([view1, view2]);
         return await this.trainStepWithPeer(view1, view2, temperature, opts.learningRate);
       }
-      const { value, grads } = frugalVariableGrads(() => {
-        // Both views in one pass: batch norm then normalises over all 2B views, like the paper's global BN.
-        const h = applyTraining(this.encoder, tf.concat([view1, view2]));
-        const z = applyTraining(this.head, h) as tf.Tensor2D;
-        const [z1, z2] = tf.split(z, 2);
-        return ntXentLoss(z1 as tf.Tensor2D, z2 as tf.Tensor2D, temperature);
-      }, this.trainableVariables());
-      tf.dispose([view1, view2]); // before the update, which needs memory of its own
+      microBatches.push(...pairs.flatMap((pair) => splitViews(pair, this.imagesPerMicroBatch())));
+      const { value, grads } = contrastiveGradients(this, this.trainableVariables(), microBatches, (z1, z2) => ntXentLoss(z1, z2, temperature));
+      tf.dispose([...pairs.flat(), ...microBatches.flat()]); // before the update, which needs memory of its own
       this.optimizer.applyGradients(grads);
       tf.dispose(grads);
       const loss = (await value.data())[0];
@@ -120,7 +142,7 @@ export class SimclrModel {
       this.step++;
       return loss;
     } finally {
-      tf.dispose([view1, view2]);
+      tf.dispose([...pairs.flat(), ...microBatches.flat()]);
     }
   }
 
@@ -128,13 +150,13 @@ export class SimclrModel {
   private async trainStepWithPeer(view1: tf.Tensor4D, view2: tf.Tensor4D, temperature: number, learningRate?: number): Promise<number> {
     this.peer ??= PeerLink.start(this.config, this);
     const peer = await this.peer;
-    const split = splitBatch(view1.shape[0]);
-    const [mine1, theirs1] = tf.split(view1, split);
-    const [mine2, theirs2] = tf.split(view2, split);
+    const half: HalfStep = { split: splitBatch(view1.shape[0]), temperature, microBatch: this.imagesPerMicroBatch() };
+    const [mine1, theirs1] = tf.split(view1, half.split);
+    const [mine2, theirs2] = tf.split(view2, half.split);
     const theirs = [theirs1, theirs2].map((t) => t.dataSync() as Float32Array);
-    const peerDone = peer.step(theirs[0], theirs[1], split, this.config.imageSize, temperature, learningRate);
+    const peerDone = peer.step(theirs[0], theirs[1], { ...half, imageSize: this.config.imageSize, learningRate });
     try {
-      const { loss, grads } = localGradients(this, peer.exchange, mine1 as tf.Tensor4D, mine2 as tf.Tensor4D, split, temperature);
+      const { loss, grads } = localGradients(this, peer.exchange, [mine1, mine2] as ViewPair, half);
       applySummedGradients(this, peer.exchange, grads);
       await peerDone;
       this.step++;
@@ -168,7 +190,7 @@ export class SimclrModel {
     await writeFile(join(dir, 'state.json'), JSON.stringify(state, null, 2));
   }
 
-  static async loadCheckpoint(dir: string, { workers = 1 }: RunOptions = {}): Promise<SimclrModel> {
+  static async loadCheckpoint(dir: string, { workers = 1, microBatchSize }: RunOptions = {}): Promise<SimclrModel> {
     const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as CheckpointState;
     const encoder = await tf.loadLayersModel(fileLoadHandler(join(dir, 'encoder')));
     const head = await tf.loadLayersModel(fileLoadHandler(join(dir, 'head')));
@@ -176,7 +198,7 @@ export class SimclrModel {
     await optimizer.setWeights(await loadNamedTensors(dir, 'optimizer'));
     const rng = new Rng(state.config.seed);
     rng.setState(state.rng);
-    const model = new SimclrModel(state.config, encoder, head, optimizer, rng, workers);
+    const model = new SimclrModel(state.config, encoder, head, optimizer, rng, workers, microBatchSize);
     model.step = state.step;
     model.epoch = state.epoch;
     return model;

@@ -10,9 +10,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { PretrainOptions, PretrainResult, ResolvedPretrainOptions } from '../../../../shared/contract';
 import { StudioError, pretrainOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
-import { assertBatchFits } from '../../ml/batch-limits';
-import { resolvePretrainOptions, simclrConfigOf, trainingWorkers } from '../../ml/presets';
+import { resolvePretrainOptions, runOptionsOf, simclrConfigOf, trainingWorkers } from '../../ml/presets';
 import { Rng } from '../../ml/rng';
+import { inMicroBatches } from '../../ml/micro-batch';
 import { learningRateAt } from '../../ml/schedule';
 import { SimclrModel } from '../../ml/simclr';
 import { buildCacheWithProgress } from './build-cache';
@@ -42,7 +42,7 @@ async function saveCheckpointAtomically(model: SimclrModel, record: RunRecord, d
 
 /**
  * A resumed run keeps the checkpoint's options (so the schedule continues where it stopped); only the
- * length of training and the time budget may be changed. Checkpoints from before run.json are resolved
+ * length of training, the time budget and the micro-batch size may be changed. Checkpoints from before run.json are resolved
  * from their model config.
  */
 async function resumedRecord(dir: string, requested: PretrainOptions, model: SimclrModel, backend: string): Promise<RunRecord> {
@@ -50,12 +50,8 @@ async function resumedRecord(dir: string, requested: PretrainOptions, model: Sim
   const saved: RunRecord = existsSync(path)
     ? (JSON.parse(await readFile(path, 'utf8')) as RunRecord)
     : { options: resolvePretrainOptions({ ...requested, ...legacyOptions(model.config) }, backend), epochLosses: [] };
-  const { timeBudgetSeconds: _previousBudget, ...kept } = saved.options;
-  const options = {
-    ...kept,
-    epochs: requested.epochs ?? kept.epochs,
-    ...(requested.timeBudgetSeconds !== undefined && { timeBudgetSeconds: requested.timeBudgetSeconds }),
-  };
+  const { timeBudgetSeconds: _previousBudget, microBatchSize: _previousMicroBatch, ...kept } = saved.options;
+  const options = { ...kept, epochs: requested.epochs ?? kept.epochs, ...runOptionsOf(requested) };
   return { options, epochLosses: saved.epochLosses };
 }
 
@@ -65,7 +61,7 @@ function legacyOptions(c: SimclrModel['config']): Partial<PretrainOptions> {
 }
 
 function createModel(options: ResolvedPretrainOptions): SimclrModel {
-  return SimclrModel.create({ workers: trainingWorkers, ...simclrConfigOf(options) });
+  return SimclrModel.create({ workers: trainingWorkers, microBatchSize: options.microBatchSize, ...simclrConfigOf(options) });
 }
 
 /** The numeric options, for the run's metrics (which `status` lists). */
@@ -82,7 +78,7 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
   let record: RunRecord = { options: resolvePretrainOptions(requested, backend), epochLosses: [] };
   let model: SimclrModel;
   if (canResume) {
-    model = await SimclrModel.loadCheckpoint(checkpointDir, { workers: trainingWorkers });
+    model = await SimclrModel.loadCheckpoint(checkpointDir, { workers: trainingWorkers, microBatchSize: requested.microBatchSize });
     record = await resumedRecord(checkpointDir, requested, model, backend);
   } else {
     model = createModel(record.options);
@@ -91,8 +87,12 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
   try {
     const describe = `${options.encoder} at ${options.imageSize} px, batch ${options.batchSize}, ${options.optimizer} lr ${options.learningRate.toPrecision(3)}, τ ${options.temperature} (preset ${options.preset})`;
     report({ fraction: 0, phase: 'starting', message: `${canResume ? 'Resuming' : 'Starting'} ${describe}`, metrics: optionMetrics(options) });
-    // Before the cache is built: a batch the backend cannot hold would otherwise fail only at the first step.
-    assertBatchFits(model.encoder, Math.min(options.batchSize, store.count('images')), options.imageSize);
+    // Before the cache is built: a micro-batch the backend cannot hold would otherwise fail only at the first step.
+    const microBatch = model.imagesPerMicroBatch();
+    if (microBatch < Math.ceil(options.batchSize / model.threadsFor(options.batchSize))) {
+      const message = `Each batch trains in micro-batches of ${microBatch} images per thread: the same gradients, batch norm per micro-batch`;
+      report({ fraction: 0, phase: 'starting', message, metrics: { microBatch } });
+    }
     const cache = await buildCacheWithProgress(context, options.imageSize);
     const imageIds = cache.imageIds();
     if (imageIds.length < 2) throw new StudioError('Pretraining needs at least two readable images');
@@ -112,7 +112,7 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
     const metrics = () => {
       const { imagesPerSecond, etaSeconds } = rateAndEta((model.step - firstStep) * batchSize, (totalSteps - firstStep) * batchSize, startedAt);
       const progress = { epoch: model.epoch, step: model.step, startStep: firstStep, loss: stepLoss, epochLoss };
-      return { ...optionMetrics(options), ...progress, imagesPerSecond, etaSeconds, batchSize, images: imageIds.length };
+      return { ...optionMetrics(options), ...progress, imagesPerSecond, etaSeconds, batchSize, microBatch: Math.min(microBatch, batchSize), images: imageIds.length };
     };
 
     while (model.epoch < options.epochs && !signal.aborted && !outOfTime) {
@@ -123,9 +123,10 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
       let lossSum = 0;
       let lossCount = 0;
       for (const batchIds of batches.slice(Math.max(0, skip))) {
-        const images = readImageBatch(cache, batchIds);
-        stepLoss = await model.trainStep(images, { learningRate: learningRateAt(model.step, schedule) });
-        images.dispose();
+        // Read in micro-batches: a whole batch of large images may be more than one tensor can hold.
+        const parts = inMicroBatches(batchIds, microBatch).map((ids) => readImageBatch(cache, ids));
+        stepLoss = await model.trainStep(parts, { learningRate: learningRateAt(model.step, schedule) });
+        tf.dispose(parts);
         lossSum += stepLoss;
         lossCount++;
         report({

@@ -1,26 +1,32 @@
 /**
  * One SimCLR step split over two workers (data parallelism, as SimCLR across TPU cores): each side
- * embeds its half of the images (both views; batch norm over its own views, like per-device BN), the
- * sides swap projections z so each computes the NT-Xent loss over all 2B views, each backpropagates
- * through its own rows only, and the sides swap and sum gradients, so both apply the same exact update.
+ * embeds its half of the images (both views; batch norm over its own views, like per-device BN, or per
+ * micro-batch of them), the sides swap projections z so each computes the NT-Xent loss over all 2B views,
+ * each backpropagates through its own rows only, and the sides swap and sum gradients, so both apply the same
+ * exact update.
  */
 import * as tf from '@tensorflow/tfjs';
-import { frugalVariableGrads } from '../frugal-backprop';
-import { applyTraining } from '../frugal-forward';
 import { ntXentLoss } from '../loss';
+import { contrastiveGradients, movingStatistics, splitViews, type Projector, type ViewPair } from '../micro-batch';
 import { withOptimizerWeights } from '../optimizer';
 import { heapF32, type WasmBackend } from '../wasm-heap';
 import type { PairExchange } from './exchange';
 
 /** The parts of a SimCLR model a step needs (structural, so this module does not import simclr.ts). */
-export interface Replica {
-  readonly encoder: tf.LayersModel;
-  readonly head: tf.LayersModel;
+export interface Replica extends Projector {
   readonly optimizer: tf.Optimizer;
 }
 
 /** Which images each side holds: side 0 the first `counts[0]`, side 1 the rest. */
 export type Split = [number, number];
+
+/** How each side runs its half of a step. */
+export interface HalfStep {
+  split: Split;
+  temperature: number;
+  /** Images per micro-batch on each side. */
+  microBatch: number;
+}
 
 export function splitBatch(batchSize: number): Split {
   const first = Math.ceil(batchSize / 2);
@@ -29,11 +35,6 @@ export function splitBatch(batchSize: number): Split {
 
 export function trainableVariables(replica: Replica): tf.Variable[] {
   return [...replica.encoder.trainableWeights, ...replica.head.trainableWeights].map((w) => w.read() as tf.Variable);
-}
-
-/** Batch-norm moving statistics, averaged across the sides after each step (as tf's synced replicas do). */
-function movingStatistics(replica: Replica): tf.LayerVariable[] {
-  return [...replica.encoder.nonTrainableWeights, ...replica.head.nonTrainableWeights];
 }
 
 /**
@@ -69,25 +70,22 @@ export function gradientFloats(replica: Replica): number {
 
 /**
  * This side's gradient of the full NT-Xent loss with respect to the weights, through its own rows of z.
- * views1/views2: this side's two views [n, S, S, 3]. Returns the loss and the gradients, flattened in
+ * views: this side's two views [n, S, S, 3]. Returns the loss and the gradients, flattened in
  * trainableVariables order into the replica's step buffer (valid until its next step). Blocks until the other
  * side has published its projections.
  */
-export function localGradients(replica: Replica, exchange: PairExchange, views1: tf.Tensor4D, views2: tf.Tensor4D, split: Split, temperature: number): { loss: number; grads: Float32Array } {
+export function localGradients(replica: Replica, exchange: PairExchange, views: ViewPair, { split, temperature, microBatch }: HalfStep): { loss: number; grads: Float32Array } {
   const side = exchange.side;
-  const { value, grads } = frugalVariableGrads(() => {
-    const h = applyTraining(replica.encoder, tf.concat([views1, views2]));
-    const own = applyTraining(replica.head, h) as tf.Tensor2D;
-    const dim = own.shape[1];
-    const theirs = tf.tensor2d(exchange.swap('z', own.dataSync() as Float32Array), [2 * split[1 - side], dim]);
-    const [own1, own2] = tf.split(own, 2);
+  const microBatches = splitViews(views, microBatch);
+  const { value, grads } = contrastiveGradients(replica, trainableVariables(replica), microBatches, (own1, own2) => {
+    const dim = own1.shape[1];
+    const theirs = tf.tensor2d(exchange.swap('z', tf.concat([own1, own2]).dataSync() as Float32Array), [2 * split[1 - side], dim]);
     const [their1, their2] = tf.split(theirs, 2);
     // All views in the same order on both sides: side 0's images first.
     const ordered = (mine: tf.Tensor, other: tf.Tensor) => (side === 0 ? [mine, other] : [other, mine]);
-    const z1 = tf.concat(ordered(own1, their1)) as tf.Tensor2D;
-    const z2 = tf.concat(ordered(own2, their2)) as tf.Tensor2D;
-    return ntXentLoss(z1, z2, temperature);
-  }, trainableVariables(replica));
+    return ntXentLoss(tf.concat(ordered(own1, their1)) as tf.Tensor2D, tf.concat(ordered(own2, their2)) as tf.Tensor2D, temperature);
+  });
+  tf.dispose(microBatches.flat().filter((t) => !views.includes(t)));
   const variables = trainableVariables(replica);
   const buffer = stepBuffer(replica);
   const flat = buffer.subarray(0, copyInto(buffer, 0, variables.map((v) => grads[v.name])));
@@ -101,6 +99,7 @@ export function localGradients(replica: Replica, exchange: PairExchange, views1:
  * averaged statistics. a + b is the same float as b + a, so both sides' weights stay bit-identical.
  */
 export function applySummedGradients(replica: Replica, exchange: PairExchange, grads: Float32Array): void {
+  // Batch-norm moving statistics are averaged across the sides (as tf's synced replicas do).
   const statistics = movingStatistics(replica);
   const mine = stepBuffer(replica);
   if (grads.buffer !== mine.buffer || grads.byteOffset !== 0) mine.set(grads);

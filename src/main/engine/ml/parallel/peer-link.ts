@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { createExchangeBuffers, PairExchange, type ExchangeBuffers } from './exchange';
-import { gradientFloats, replicaState, type Replica, type Split } from './data-parallel';
+import { gradientFloats, replicaState, type HalfStep, type Replica } from './data-parallel';
 import type { FromPeer, ReplicaState, ToPeer } from './protocol';
 
 /**
@@ -72,8 +72,8 @@ export class PeerLink {
    * Starts the peer's half of a step; the caller then runs its own half (which meets the peer in the
    * exchange) and awaits the returned promise.
    */
-  step(views1: Float32Array, views2: Float32Array, split: Split, imageSize: number, temperature: number, learningRate: number | undefined): Promise<FromPeer> {
-    const needed = 2 * Math.max(...split) * this.projectionDim;
+  step(views1: Float32Array, views2: Float32Array, step: HalfStep & { imageSize: number; learningRate?: number }): Promise<FromPeer> {
+    const needed = 2 * Math.max(...step.split) * this.projectionDim;
     let data: ExchangeBuffers['data'] | undefined;
     if (needed > this.zCapacity) {
       this.buffers = createExchangeBuffers({ z: needed, grads: this.buffers.data.grads.byteLength / 8 });
@@ -81,7 +81,7 @@ export class PeerLink {
       this.exchange.setData(data);
       this.zCapacity = needed;
     }
-    return this.request({ type: 'step', views1, views2, split, imageSize, temperature, learningRate, data });
+    return this.request({ type: 'step', views1, views2, ...step, data });
   }
 
   async state(): Promise<ReplicaState> {

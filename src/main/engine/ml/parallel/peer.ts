@@ -30,7 +30,7 @@ async function handle(message: ToPeer): Promise<void> {
       const shape: [number, number, number, number] = [message.views1.length / (3 * message.imageSize ** 2), message.imageSize, message.imageSize, 3];
       const [v1, v2] = [tf.tensor4d(message.views1, shape), tf.tensor4d(message.views2, shape)];
       try {
-        const { grads } = localGradients(model, exchange, v1, v2, message.split, message.temperature);
+        const { grads } = localGradients(model, exchange, [v1, v2], message);
         applySummedGradients(model, exchange, grads);
       } finally {
         tf.dispose([v1, v2]);
