@@ -100,7 +100,7 @@ export const commands: Record<string, CliCommand> = {
   pretrain: {
     summary: 'Pretrain the SimCLR encoder on all images, without labels',
     synopsis:
-      'pretrain [--preset cpu|balanced|paper] [--encoder resnet-tiny|resnet-mini|resnet18|resnet50] [--epochs N] [--batch N] [--image-size N] [--temperature T] [--optimizer adam|lars] [--lr X] [--time-budget SECONDS] [--micro-batch N] [--resume] [--seed N] [--color-strength S] [--crop-scale MIN,MAX] [--crop-ratio MIN,MAX] [--flip-prob P] [--jitter-prob P] [--grayscale-prob P] [--blur-prob P] [--blur-sigma MIN,MAX]',
+      'pretrain [--preset cpu|balanced|paper] [--encoder resnet-tiny|resnet-mini|resnet18|resnet50] [--epochs N] [--batch N] [--image-size N] [--temperature T] [--optimizer adam|lars] [--lr X] [--lr-scaling sqrt|linear] [--time-budget SECONDS] [--micro-batch N] [--resume] [--seed N] [--color-strength S] [--crop-scale MIN,MAX] [--crop-ratio MIN,MAX] [--flip-prob P] [--jitter-prob P] [--grayscale-prob P] [--blur-prob P] [--blur-sigma MIN,MAX]',
     options: {
       preset: str,
       encoder: str,
@@ -110,6 +110,7 @@ export const commands: Record<string, CliCommand> = {
       'image-size': str,
       temperature: str,
       lr: str,
+      'lr-scaling': str,
       'time-budget': str,
       'micro-batch': str,
       resume: { type: 'boolean' },
@@ -136,6 +137,7 @@ export const commands: Record<string, CliCommand> = {
           imageSize: number(values, 'image-size'),
           temperature: number(values, 'temperature'),
           learningRate: number(values, 'lr'),
+          lrScaling: values['lr-scaling'] as PretrainOptions['lrScaling'],
           timeBudgetSeconds: number(values, 'time-budget'),
           microBatchSize: number(values, 'micro-batch'),
           colorStrength: number(values, 'color-strength'),

@@ -154,6 +154,9 @@ const positiveInt = z.number().int().positive();
 export const pretrainPresetNames = ['cpu', 'balanced', 'paper'] as const;
 export type PretrainPresetName = (typeof pretrainPresetNames)[number];
 export const optimizerNames = ['adam', 'lars'] as const;
+/** How LARS's default rate follows the batch size B: the paper's 0.075·√B, or its linear 0.3·B/256. */
+export const lrScalings = ['sqrt', 'linear'] as const;
+export type LrScaling = (typeof lrScalings)[number];
 
 /** [min, max] with min ≤ max. */
 const rangeOf = (bound: z.ZodNumber) => z.tuple([bound, bound]).refine(([min, max]) => min <= max, 'a range is [min, max] with min ≤ max');
@@ -181,8 +184,10 @@ export const pretrainOptionsSchema = z.object({
   /** NT-Xent temperature τ; SimCLR uses 0.1–0.5. */
   temperature: z.number().positive().max(10).optional(),
   optimizer: z.enum(optimizerNames).optional(),
-  /** Default: 1e-3 for Adam, 0.075·√B for LARS (the paper's square-root scaling). */
+  /** Default: 1e-3 for Adam, 0.075·√B for LARS (the paper's square-root scaling; see lrScaling). */
   learningRate: z.number().positive().max(10).optional(),
+  /** LARS's default rate: square-root scaling (the paper's choice for small batches) or linear 0.3·B/256. */
+  lrScaling: z.enum(lrScalings).optional(),
   /** Colour distortion strength s of the paper (0.5 for CIFAR-sized images, 1.0 for ImageNet). */
   colorStrength: z.number().min(0).max(2).optional(),
   augment: augmentOptionsSchema.optional(),

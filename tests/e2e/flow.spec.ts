@@ -87,16 +87,20 @@ test('a user walks every step of the flow in the browser UI', async ({ page }) =
   await page.getByTestId('pretrain-micro-batch').fill('2.5');
   await expect(page.getByTestId('pretrain-start')).toBeDisabled();
   await page.getByTestId('pretrain-micro-batch').fill('4');
+  // LARS's automatic rate can follow the batch linearly instead of by its square root; the hint says which.
+  await page.getByTestId('pretrain-lr-scaling').selectOption('linear');
+  await expect(page.getByTestId('pretrain-learning-rate')).toHaveAttribute('placeholder', /0\.3·B\/256/);
   await page.getByTestId('pretrain-start').click();
   await expect(page.getByTestId('pretrain-status')).toContainText(/loss/i);
   await expect(page.getByTestId('pretrain-status')).toContainText(/done/i, { timeout: 180_000 });
   await expect(page.getByTestId('loss-chart')).toBeVisible();
   await expect(page.getByTestId('nav-pretrain')).toContainText('Encoder trained');
   // What was set reached the run; the crop's smallest area is the paper's for 16 px views.
-  const runs = (await server.api<{ runs: { kind: string; options: { augment?: object; microBatchSize?: number }; metrics: Record<string, number> }[] }>('status')).runs;
+  const runs = (await server.api<{ runs: { kind: string; options: { augment?: object; microBatchSize?: number; lrScaling?: string }; metrics: Record<string, number> }[] }>('status')).runs;
   const pretrainRun = runs.find((run) => run.kind === 'pretrain');
   expect(pretrainRun?.options.augment).toEqual({ grayscaleProb: 0.1, cropScale: [0.2, 0.9] });
   expect(pretrainRun?.options.microBatchSize).toBe(4);
+  expect(pretrainRun?.options.lrScaling).toBe('linear');
   expect(pretrainRun?.metrics.microBatch).toBe(4);
   await shoot(page, '3-pretrain');
 

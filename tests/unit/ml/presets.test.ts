@@ -44,6 +44,10 @@ test('explicit options override the preset, and the learning rate follows the re
   // Switching the cpu preset to LARS derives 0.075·√256 = 1.2; an explicit rate wins over both.
   assert.ok(Math.abs(resolvePretrainOptions({ optimizer: 'lars' }, 'wasm').learningRate - 1.2) < 1e-12);
   assert.equal(resolvePretrainOptions({ optimizer: 'lars', learningRate: 0.05 }, 'wasm').learningRate, 0.05);
+  // The paper's linear scaling instead: 0.3·1024/256 = 1.2, where the square root gives 0.075·32 = 2.4.
+  assert.ok(Math.abs(resolvePretrainOptions({ optimizer: 'lars', batchSize: 1024, lrScaling: 'linear' }, 'wasm').learningRate - 1.2) < 1e-12);
+  assert.ok(Math.abs(resolvePretrainOptions({ optimizer: 'lars', batchSize: 1024 }, 'wasm').learningRate - 2.4) < 1e-12);
+  assert.equal(resolvePretrainOptions({ optimizer: 'adam', lrScaling: 'linear' }, 'wasm').learningRate, 1e-3);
   assert.equal(resolvePretrainOptions({ preset: 'balanced', optimizer: 'adam' }, 'wasm').learningRate, 1e-3);
   // Augmentation settings pass through for the model.
   assert.deepEqual(resolvePretrainOptions({ augment: { blurProb: 0, grayscaleProb: 0.1 } }, 'wasm').augment, { blurProb: 0, grayscaleProb: 0.1 });

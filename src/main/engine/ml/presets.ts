@@ -3,9 +3,9 @@
  * the backend) fills in whatever the user did not set, and the learning rate follows the optimizer and batch.
  */
 import { availableParallelism } from 'node:os';
-import type { PretrainOptions, ResolvedPretrainOptions } from '../../../shared/contract';
+import type { LrScaling, PretrainOptions, ResolvedPretrainOptions } from '../../../shared/contract';
 import { defaultPresetFor, pretrainPresets, type PresetValues } from '../../../shared/pretrain-presets';
-import { sqrtScaledLr } from './schedule';
+import { linearScaledLr, sqrtScaledLr } from './schedule';
 import type { SimclrConfig } from './simclr';
 
 export { defaultPresetFor, pretrainPresets };
@@ -13,9 +13,13 @@ export { defaultPresetFor, pretrainPresets };
 /** wasm runs one thread per worker, so a run splits the batch across a second thread where a core is free. */
 export const trainingWorkers = Math.min(2, availableParallelism());
 
-/** Adam's usual 1e-3, or LARS with the paper's square-root scaling 0.075·√B (its choice for small batches). */
-export function defaultLearningRate(optimizer: ResolvedPretrainOptions['optimizer'], batchSize: number): number {
-  return optimizer === 'lars' ? sqrtScaledLr(batchSize) : 1e-3;
+/**
+ * Adam's usual 1e-3, or LARS with the paper's square-root scaling 0.075·√B (its choice for small batches) or
+ * its linear scaling 0.3·B/256 (the two agree at B = 4096).
+ */
+export function defaultLearningRate(optimizer: ResolvedPretrainOptions['optimizer'], batchSize: number, scaling: LrScaling = 'sqrt'): number {
+  if (optimizer !== 'lars') return 1e-3;
+  return scaling === 'linear' ? linearScaledLr(batchSize) : sqrtScaledLr(batchSize);
 }
 
 /** Every option the run will use: explicit values, then the preset's, then values derived from those. */
@@ -27,7 +31,7 @@ export function resolvePretrainOptions(requested: Partial<PretrainOptions>, back
   return {
     preset,
     ...merged,
-    learningRate: set.learningRate ?? defaultLearningRate(merged.optimizer, merged.batchSize),
+    learningRate: set.learningRate ?? defaultLearningRate(merged.optimizer, merged.batchSize, set.lrScaling),
     augment: set.augment ?? {},
     seed: set.seed ?? 1,
     ...runOptionsOf(set),
