@@ -81,7 +81,8 @@ async function timeSteps(preset: PretrainPresetName) {
       times.push(performance.now() - started);
     }
     const stepMs = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
-    return { encoder: options.encoder, imageSize: options.imageSize, batch, microBatch: Math.min(microBatch, batch), warmUpMs: Math.round(warmUpMs), stepMs: Math.round(stepMs), trainImagesPerSec: +((batch * 1000) / stepMs).toFixed(1), firstLoss, lastLoss };
+    // The largest micro-batch a thread actually trains (the limit may not divide its share evenly).
+    return { encoder: options.encoder, imageSize: options.imageSize, batch, microBatch: model.microBatchesPerThread(batch)[0], warmUpMs: Math.round(warmUpMs), stepMs: Math.round(stepMs), trainImagesPerSec: +((batch * 1000) / stepMs).toFixed(1), firstLoss, lastLoss };
   } finally {
     model.dispose();
     tf.dispose(images);

@@ -11,7 +11,7 @@ import { buildEncoder, representationDim } from './encoder';
 import { largestMicroBatch } from './batch-limits';
 import { buildProjectionHead } from './head';
 import { ntXentLoss } from './loss';
-import { contrastiveGradients, splitViews, type ViewPair } from './micro-batch';
+import { contrastiveGradients, microBatchSizes, splitViews, type ViewPair } from './micro-batch';
 import { createOptimizer, setLearningRate, withOptimizerWeights, type OptimizerKind } from './optimizer';
 import { applySummedGradients, localGradients, splitBatch, type HalfStep } from './parallel/data-parallel';
 import { PeerLink } from './parallel/peer-link';
@@ -112,6 +112,11 @@ export class SimclrModel {
    */
   imagesPerMicroBatch(): number {
     return (this.microBatch = largestMicroBatch(this.encoder, this.config.imageSize, this.microBatch));
+  }
+
+  /** The micro-batches each thread's share of a batch of `images` trains in (their sizes). */
+  microBatchesPerThread(images: number): number[] {
+    return microBatchSizes(Math.ceil(images / this.threadsFor(images)), this.imagesPerMicroBatch());
   }
 
   /**

@@ -10,9 +10,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { PretrainOptions, PretrainResult, ResolvedPretrainOptions } from '../../../../shared/contract';
 import { StudioError, pretrainOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
+import { inMicroBatches } from '../../ml/micro-batch';
 import { resolvePretrainOptions, runOptionsOf, simclrConfigOf, trainingWorkers } from '../../ml/presets';
 import { Rng } from '../../ml/rng';
-import { inMicroBatches } from '../../ml/micro-batch';
 import { learningRateAt } from '../../ml/schedule';
 import { SimclrModel } from '../../ml/simclr';
 import { buildCacheWithProgress } from './build-cache';
@@ -42,8 +42,8 @@ async function saveCheckpointAtomically(model: SimclrModel, record: RunRecord, d
 
 /**
  * A resumed run keeps the checkpoint's options (so the schedule continues where it stopped); only the
- * length of training, the time budget and the micro-batch size may be changed. Checkpoints from before run.json are resolved
- * from their model config.
+ * length of training, the time budget and the micro-batch size may be changed. Checkpoints from before
+ * run.json are resolved from their model config.
  */
 async function resumedRecord(dir: string, requested: PretrainOptions, model: SimclrModel, backend: string): Promise<RunRecord> {
   const path = join(dir, runFile);
@@ -89,9 +89,10 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
     report({ fraction: 0, phase: 'starting', message: `${canResume ? 'Resuming' : 'Starting'} ${describe}`, metrics: optionMetrics(options) });
     // Before the cache is built: a micro-batch the backend cannot hold would otherwise fail only at the first step.
     const microBatch = model.imagesPerMicroBatch();
-    if (microBatch < Math.ceil(options.batchSize / model.threadsFor(options.batchSize))) {
-      const message = `Each batch trains in micro-batches of ${microBatch} images per thread: the same gradients, batch norm per micro-batch`;
-      report({ fraction: 0, phase: 'starting', message, metrics: { microBatch } });
+    const perThread = model.microBatchesPerThread(Math.min(options.batchSize, store.count('images')));
+    if (perThread.length > 1) {
+      const message = `Each batch trains in ${perThread.length} micro-batches of up to ${perThread[0]} images per thread: the same gradients, batch norm per micro-batch`;
+      report({ fraction: 0, phase: 'starting', message, metrics: { microBatch: perThread[0] } });
     }
     const cache = await buildCacheWithProgress(context, options.imageSize);
     const imageIds = cache.imageIds();
@@ -112,7 +113,7 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
     const metrics = () => {
       const { imagesPerSecond, etaSeconds } = rateAndEta((model.step - firstStep) * batchSize, (totalSteps - firstStep) * batchSize, startedAt);
       const progress = { epoch: model.epoch, step: model.step, startStep: firstStep, loss: stepLoss, epochLoss };
-      return { ...optionMetrics(options), ...progress, imagesPerSecond, etaSeconds, batchSize, microBatch: Math.min(microBatch, batchSize), images: imageIds.length };
+      return { ...optionMetrics(options), ...progress, imagesPerSecond, etaSeconds, batchSize, microBatch: perThread[0], images: imageIds.length };
     };
 
     while (model.epoch < options.epochs && !signal.aborted && !outOfTime) {
