@@ -74,7 +74,8 @@ export class SimclrModel {
   step = 0;
   epoch = 0;
   private peer: Promise<PeerLink> | null = null;
-  private microBatch: number | undefined;
+  /** Images per micro-batch, once the backend is known (imagesPerMicroBatch). */
+  private microBatchLimit: number | undefined;
 
   private constructor(
     readonly config: SimclrConfig,
@@ -83,10 +84,8 @@ export class SimclrModel {
     readonly optimizer: tf.Optimizer,
     readonly rng: Rng,
     readonly workers: number,
-    microBatchSize?: number,
-  ) {
-    this.microBatch = microBatchSize;
-  }
+    private readonly requestedMicroBatch?: number,
+  ) {}
 
   /** A fresh model; initial weights and augmentations follow config.seed. */
   static create(config: Partial<SimclrConfig> & Pick<SimclrConfig, 'encoder' | 'imageSize'> & RunOptions): SimclrModel {
@@ -111,7 +110,7 @@ export class SimclrModel {
    * largest its memory allows. Known once a backend is active, so worked out at the first step.
    */
   imagesPerMicroBatch(): number {
-    return (this.microBatch = largestMicroBatch(this.encoder, this.config.imageSize, this.microBatch));
+    return (this.microBatchLimit ??= largestMicroBatch(this.encoder, this.config.imageSize, this.requestedMicroBatch));
   }
 
   /** The micro-batches each thread's share of a batch of `images` trains in (their sizes). */
@@ -129,17 +128,18 @@ export class SimclrModel {
     const temperature = opts.temperature ?? this.config.temperature;
     const pairs = (Array.isArray(batch) ? batch : [batch]).map((part) => twoViews(part, this.config.imageSize, this.config.augment, this.rng));
     const images = pairs.reduce((n, [views]) => n + views.shape[0], 0);
-    const microBatches: ViewPair[] = [];
-    // The views go when the step ends, also when it throws (a batch too big for the backend, say).
+    // The views this step makes go when it ends, also when it throws (a batch too big for the backend, say).
+    const made: tf.Tensor[] = pairs.flat();
     try {
       if (this.threadsFor(images) > 1) {
         const [view1, view2] = pairs.length === 1 ? pairs[0] : [0, 1].map((v) => tf.concat(pairs.map((pair) => pair[v])));
-        microBatches.push([view1, view2]);
+        made.push(view1, view2);
         return await this.trainStepWithPeer(view1, view2, temperature, opts.learningRate);
       }
-      microBatches.push(...pairs.flatMap((pair) => splitViews(pair, this.imagesPerMicroBatch())));
+      const microBatches = pairs.flatMap((pair) => splitViews(pair, this.imagesPerMicroBatch()));
+      made.push(...microBatches.flat());
       const { value, grads } = contrastiveGradients(this, this.trainableVariables(), microBatches, (z1, z2) => ntXentLoss(z1, z2, temperature));
-      tf.dispose([...pairs.flat(), ...microBatches.flat()]); // before the update, which needs memory of its own
+      tf.dispose(made); // before the update, which needs memory of its own
       this.optimizer.applyGradients(grads);
       tf.dispose(grads);
       const loss = (await value.data())[0];
@@ -147,7 +147,7 @@ export class SimclrModel {
       this.step++;
       return loss;
     } finally {
-      tf.dispose([...pairs.flat(), ...microBatches.flat()]);
+      tf.dispose(made);
     }
   }
 
