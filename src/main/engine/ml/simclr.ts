@@ -13,7 +13,7 @@ import { buildProjectionHead } from './head';
 import { ntXentLoss } from './loss';
 import { contrastiveGradients, microBatchSizes, splitViews, type ViewPair } from './micro-batch';
 import { createOptimizer, setLearningRate, withOptimizerWeights, type OptimizerKind } from './optimizer';
-import { applySummedGradients, localGradients, splitBatch, type HalfStep } from './parallel/data-parallel';
+import { applySummedGradients, localGradients, splitBatch, trainableVariables, type HalfStep } from './parallel/data-parallel';
 import { PeerLink } from './parallel/peer-link';
 import { readAndDispose } from './read-tensor';
 import { Rng } from './rng';
@@ -96,10 +96,6 @@ export class SimclrModel {
     return new SimclrModel(full, encoder, head, createOptimizer(full.optimizer, full.learningRate), new Rng(full.seed), workers, microBatchSize);
   }
 
-  private trainableVariables(): tf.Variable[] {
-    return [...this.encoder.trainableWeights, ...this.head.trainableWeights].map((w) => w.read() as tf.Variable);
-  }
-
   /** Threads a step over this many images runs on: the peer joins on wasm only, and only for 4 images or more. */
   threadsFor(images: number): number {
     return this.workers > 1 && images >= 4 && tf.getBackend() === 'wasm' ? 2 : 1;
@@ -107,7 +103,7 @@ export class SimclrModel {
 
   /**
    * Images per micro-batch on each thread: the size asked for (checked against the backend's limit) or the
-   * largest its memory allows. Known once a backend is active, so worked out at the first step.
+   * largest its memory allows. Known once a backend is active, so worked out once, at first use.
    */
   imagesPerMicroBatch(): number {
     return (this.microBatchLimit ??= largestMicroBatch(this.encoder, this.config.imageSize, this.requestedMicroBatch));
@@ -138,7 +134,7 @@ export class SimclrModel {
       }
       const microBatches = pairs.flatMap((pair) => splitViews(pair, this.imagesPerMicroBatch()));
       made.push(...microBatches.flat());
-      const { value, grads } = contrastiveGradients(this, this.trainableVariables(), microBatches, (z1, z2) => ntXentLoss(z1, z2, temperature));
+      const { value, grads } = contrastiveGradients(this, trainableVariables(this), microBatches, (z1, z2) => ntXentLoss(z1, z2, temperature));
       tf.dispose(made); // before the update, which needs memory of its own
       this.optimizer.applyGradients(grads);
       tf.dispose(grads);
