@@ -1,6 +1,12 @@
 import { defineConfig } from '@playwright/test';
+import { findChromium, noChromiumSentence } from './scripts/chromium.mjs';
 
-/** End-to-end tests drive Debian's Chromium (never a downloaded browser) against the browser UI. */
+// npm test's pretest step installs a Chromium where the machine allows; run alone, say once what is missing
+// rather than failing every test on a missing executable.
+const chromium = findChromium();
+if (!chromium) throw new Error(noChromiumSentence);
+
+/** End-to-end tests drive a found Chromium (CHROMIUM_PATH, Playwright's own, or the system's) against the browser UI. */
 export default defineConfig({
   testDir: 'tests/e2e',
   timeout: 240_000,
@@ -13,7 +19,7 @@ export default defineConfig({
     browserName: 'chromium',
     viewport: { width: 1360, height: 860 },
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      executablePath: chromium.path,
       args: [
         '--no-sandbox',
         '--disable-gpu',
