@@ -38,7 +38,7 @@ let gpuAdapterFound: Promise<boolean> | null = null;
 async function isUsable(name: BackendName): Promise<boolean> {
   if (!isInstalled(packageOf[name])) return false;
   if (name !== 'webgpu') return true;
-  gpuAdapterFound ??= probeGpuAdapter().then((adapter) => adapter !== null && !adapter.software);
+  gpuAdapterFound ??= probeGpuAdapter().then(({ adapter }) => adapter !== null && !adapter.software);
   return gpuAdapterFound;
 }
 

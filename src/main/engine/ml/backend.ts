@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { backendNames, type BackendName } from '../../../shared/contract';
 import { backendPackage, isBackendName } from './backend-choice';
 import { registerWasmGradientKernels } from './wasm-kernels';
-import { findGpuAdapter } from './webgpu-adapter';
+import { findGpuAdapter, probeGpuAdapter } from './webgpu-adapter';
 
 let chosen: BackendName | null = null;
 let pending: Promise<BackendName> | null = null;
@@ -24,9 +24,13 @@ async function activate(name: BackendName, forced: boolean): Promise<void> {
       await setTfBackend('tensorflow');
       return;
     case 'webgpu': {
+      // A child looks first: Dawn prints its Vulkan loader's warnings where it finds no driver, and only a
+      // machine with an adapter should ever see Dawn loaded here.
+      const probe = await probeGpuAdapter();
+      if (!probe.adapter) throw new Error(probe.missing ?? 'no WebGPU adapter');
+      if (probe.adapter.software && !forced) throw new Error(`WebGPU adapter "${probe.adapter.description}" is software, not a GPU`);
       const adapter = await findGpuAdapter();
-      if (!adapter) throw new Error('no WebGPU adapter (is a Vulkan driver installed?)');
-      if (adapter.software && !forced) throw new Error(`WebGPU adapter "${adapter.description}" is software, not a GPU`);
+      if (!adapter) throw new Error(`the WebGPU adapter "${probe.adapter.description}" that a child process found does not answer here`);
       await import('@tensorflow/tfjs-backend-webgpu');
       await setTfBackend('webgpu');
       return;

@@ -76,34 +76,54 @@ export async function findGpuAdapter(): Promise<GpuAdapterSummary | null> {
   }
 }
 
+/** What a probe found: the adapter, or why there is none and how to get one (one line). */
+export interface GpuProbe {
+  adapter: GpuAdapterSummary | null;
+  missing: string | null;
+}
+
+const noDawn = "the webgpu package's Dawn module does not load on this platform (run `npm install` again)";
+const noVulkanLoader = 'no Vulkan loader: install libvulkan1 (`apt-get install libvulkan1`) and your GPU vendor\'s Vulkan driver';
+const noVulkanDriver = "no Vulkan driver answered: install your GPU vendor's Vulkan driver (NVIDIA's, or mesa-vulkan-drivers for AMD and Intel)";
+
+/** Why Dawn found no adapter, from what it printed while it looked (its Vulkan loader's warnings). */
+export function missingGpuReason(dawnLoaded: boolean, dawnOutput: string): string {
+  if (!dawnLoaded) return noDawn;
+  if (/Couldn't load Vulkan/i.test(dawnOutput)) return noVulkanLoader;
+  return noVulkanDriver;
+}
+
 /**
- * findGpuAdapter, asked of a short-lived child process: a Vulkan driver that crashes or prints warnings while
- * it is enumerated then touches neither the engine nor its output. Null when there is no adapter or no answer.
+ * findGpuAdapter, asked of a short-lived child process: what Dawn and the Vulkan loader print while they look
+ * (warnings with paths into Dawn's build tree when there is no driver) stays out of the engine's output, and
+ * a driver that crashes takes only the child with it.
  */
-export async function probeGpuAdapter(): Promise<GpuAdapterSummary | null> {
+export async function probeGpuAdapter(): Promise<GpuProbe> {
   let webgpuUrl: string;
   try {
     webgpuUrl = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
   } catch {
-    return null;
+    return { adapter: null, missing: noDawn };
   }
   const script = `
-    const { create, globals } = await import(${JSON.stringify(webgpuUrl)});
-    Object.assign(globalThis, globals);
-    const adapter = await create([]).requestAdapter(${JSON.stringify(adapterOptions)}).catch(() => null);
+    let webgpu;
+    try { webgpu = await import(${JSON.stringify(webgpuUrl)}); } catch { process.stdout.write('{"loaded":false}'); process.exit(0); }
+    Object.assign(globalThis, webgpu.globals);
+    const adapter = await webgpu.create([]).requestAdapter(${JSON.stringify(adapterOptions)}).catch(() => null);
     const info = adapter && adapter.info;
-    process.stdout.write(JSON.stringify(info && { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description, isFallbackAdapter: info.isFallbackAdapter }));
+    process.stdout.write(JSON.stringify({ loaded: true, info: info && { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description, isFallbackAdapter: info.isFallbackAdapter } }));
     process.exit(0);`;
   // In Electron's main process execPath is Electron itself, which this variable turns into plain Node.
   const env = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--input-type=module', '-e', script], { env, timeout: 30_000 }, (err, stdout) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { env, timeout: 30_000 }, (err, stdout, stderr) => {
+      let answer: { loaded: boolean; info?: DawnAdapterInfo | null } = { loaded: false };
       try {
-        const info = err ? null : (JSON.parse(stdout) as DawnAdapterInfo | null);
-        resolve(info ? summarise(info) : null);
+        if (!err) answer = JSON.parse(stdout) as typeof answer;
       } catch {
-        resolve(null); // the child printed something else: treat as no answer
+        // the child printed something else: no answer
       }
+      resolve(answer.info ? { adapter: summarise(answer.info), missing: null } : { adapter: null, missing: missingGpuReason(answer.loaded, `${stdout}${stderr}`) });
     });
   });
 }
