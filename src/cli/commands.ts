@@ -205,9 +205,12 @@ export const commands: Record<string, CliCommand> = {
           features: values.features as FinetuneOptions['features'],
         }),
       );
-      return { labelled: result.labelled, valAccuracy: result.valAccuracy };
+      return { labelled: result.labelled, validated: result.validated, valAccuracy: result.valAccuracy, trainAccuracy: result.trainAccuracy };
     },
-    describe: (r: FinetuneResult) => `Fine-tuned on ${r.labelled} labelled images; validation accuracy ${(r.valAccuracy * 100).toFixed(1)} %.`,
+    describe: (r: Pick<FinetuneResult, 'labelled' | 'validated' | 'valAccuracy' | 'trainAccuracy'>) =>
+      r.valAccuracy === null
+        ? `Fine-tuned on ${r.labelled} labelled images; too few to hold any out for validation (training accuracy ${(r.trainAccuracy * 100).toFixed(1)} %).`
+        : `Fine-tuned on ${r.labelled} labelled images; validation accuracy ${(r.valAccuracy * 100).toFixed(1)} % on ${r.validated} held-out images.`,
   },
   predict: {
     summary: 'Write path,label,confidence for every image',

@@ -128,7 +128,12 @@ export interface EmbedResult {
 }
 export interface FinetuneResult {
   labelled: number;
-  valAccuracy: number;
+  /** Labelled images held out from training to measure accuracy; 0 when too few labels to hold any out. */
+  validated: number;
+  /** Accuracy on the held-out images; null when none were held out (never training accuracy in disguise). */
+  valAccuracy: number | null;
+  /** Accuracy on the images trained on, after the last epoch. */
+  trainAccuracy: number;
   predicted: number;
 }
 export interface ExportResult {

@@ -53,6 +53,8 @@ test('the CLI runs the whole flow and the exported model reproduces predict', { 
 
   const finetuned = await cli('finetune', '--epochs', '3');
   assert.equal(finetuned.labelled, 40);
+  // A fifth of each class (2 of 10) is held out for validation.
+  assert.equal(finetuned.validated, 8);
   assert.ok((finetuned.valAccuracy as number) >= 0 && (finetuned.valAccuracy as number) <= 1);
 
   const predictionsPath = join(work, 'predictions.csv');

@@ -54,6 +54,18 @@ async function accuracy(model: tf.LayersModel, cache: PixelCache, examples: Exam
   return predicted.filter((p, i) => p.classIndex === examples[i].classIndex).length / examples.length;
 }
 
+/** Validation accuracy is a metric only where images were held out; training accuracy never stands in for it. */
+function validationMetrics(validated: number, valAccuracy: number): Record<string, number> {
+  return validated > 0 ? { validated, valAccuracy } : { validated };
+}
+
+function accuracySentence(validated: number, valAccuracy: number, trainAccuracy: number): string {
+  const percent = (fraction: number) => `${(fraction * 100).toFixed(1)} %`;
+  return validated > 0
+    ? `validation accuracy ${percent(valAccuracy)} on ${validated} held-out images`
+    : `training accuracy ${percent(trainAccuracy)} (too few labels to hold any out for validation)`;
+}
+
 export const finetuneTask: Task<FinetuneResult> = async (context) => {
   const { store, report, signal } = context;
   const options = finetuneOptionsSchema.parse(context.options);
@@ -90,22 +102,21 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
       report({
         fraction: (epoch + 1) / options.epochs,
         phase: 'training',
-        message: `Epoch ${epoch + 1}/${options.epochs}, loss ${loss.toFixed(4)}, validation accuracy ${(valAccuracy * 100).toFixed(1)} %`,
-        metrics: { epoch: epoch + 1, loss, trainAccuracy, valAccuracy, imagesPerSecond, etaSeconds },
+        message: `Epoch ${epoch + 1}/${options.epochs}, loss ${loss.toFixed(4)}, ${accuracySentence(validation.length, valAccuracy, trainAccuracy)}`,
+        metrics: { epoch: epoch + 1, loss, trainAccuracy, ...validationMetrics(validation.length, valAccuracy), imagesPerSecond, etaSeconds },
       });
     }
     signal.throwIfAborted();
-    // With no held-out images (too few labels) the only measure left is accuracy on the training images.
-    if (validation.length === 0) valAccuracy = await accuracy(model, cache, train, 256);
 
     report({ fraction: 1, phase: 'predicting', message: 'Predicting every image', metrics: {} });
     const allIds = cache.imageIds();
     const predictions = await predictAll(model, cache, allIds, 256);
     store.savePredictions(allIds.map((imageId, i) => ({ imageId, classId: classIds[predictions[i].classIndex], confidence: predictions[i].confidence })));
     await saveClassifier(store.layout.classifier, model, { labels: classIds.map((id) => names.get(id) ?? String(id)), classIds }, inputSize);
+    const validated = validation.length;
     return {
-      result: { labelled: examples.length, valAccuracy, predicted: allIds.length },
-      metrics: { labelled: examples.length, trained: train.length, validated: validation.length, valAccuracy, trainAccuracy, loss, predicted: allIds.length },
+      result: { labelled: examples.length, validated, valAccuracy: validated > 0 ? valAccuracy : null, trainAccuracy, predicted: allIds.length },
+      metrics: { labelled: examples.length, trained: train.length, ...validationMetrics(validated, valAccuracy), trainAccuracy, loss, predicted: allIds.length },
     };
   } finally {
     model.dispose();
