@@ -9,6 +9,7 @@ import { StudioError, backendNames } from '../shared/contract';
 import type { Engine } from '../main/engine/engine';
 import type { StudioClient } from '../shared/client';
 import { startHttpServer } from '../main/transports/http-server';
+import { describeEstimate } from '../shared/pretrain-estimate';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -100,7 +101,7 @@ export const commands: Record<string, CliCommand> = {
   pretrain: {
     summary: 'Pretrain the SimCLR encoder on all images, without labels',
     synopsis:
-      'pretrain [--preset cpu|balanced|paper] [--encoder resnet-tiny|resnet-mini|resnet18|resnet50] [--epochs N] [--batch N] [--image-size N] [--temperature T] [--optimizer adam|lars] [--lr X] [--lr-scaling sqrt|linear] [--time-budget SECONDS] [--micro-batch N] [--resume] [--seed N] [--color-strength S] [--crop-scale MIN,MAX] [--crop-ratio MIN,MAX] [--flip-prob P] [--jitter-prob P] [--grayscale-prob P] [--blur-prob P] [--blur-sigma MIN,MAX]',
+      'pretrain [--preset cpu|balanced|paper] [--encoder resnet-tiny|resnet-mini|resnet18|resnet50] [--epochs N] [--batch N] [--image-size N] [--temperature T] [--optimizer adam|lars] [--lr X] [--lr-scaling sqrt|linear] [--time-budget SECONDS] [--micro-batch N] [--resume] [--dry-run] [--seed N] [--color-strength S] [--crop-scale MIN,MAX] [--crop-ratio MIN,MAX] [--flip-prob P] [--jitter-prob P] [--grayscale-prob P] [--blur-prob P] [--blur-sigma MIN,MAX]',
     options: {
       preset: str,
       encoder: str,
@@ -114,6 +115,7 @@ export const commands: Record<string, CliCommand> = {
       'time-budget': str,
       'micro-batch': str,
       resume: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
       seed: str,
       'color-strength': str,
       'crop-scale': str,
@@ -143,12 +145,15 @@ export const commands: Record<string, CliCommand> = {
           colorStrength: number(values, 'color-strength'),
           augment: augmentFlags(values),
           resume: values.resume === true ? true : undefined,
+          dryRun: values['dry-run'] === true ? true : undefined,
           seed: number(values, 'seed'),
         }),
       );
     },
     describe: (r: PretrainResult) =>
-      `Pretrained ${r.options.encoder} (preset ${r.options.preset}) for ${r.epochs} epochs on ${r.backend}; final loss ${r.loss.toFixed(4)}.`,
+      r.estimate
+        ? describeEstimate(r.estimate, r.options, r.backend)
+        : `Pretrained ${r.options.encoder} (preset ${r.options.preset}) for ${r.epochs} epochs on ${r.backend}; final loss ${r.loss.toFixed(4)}.`,
   },
   embed: {
     summary: 'Compute every image’s embedding and the 2-D map',

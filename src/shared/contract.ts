@@ -121,6 +121,23 @@ export interface PretrainResult {
   backend: string;
   /** What ran: the preset with the user's overrides applied. */
   options: ResolvedPretrainOptions;
+  /** A dry run's measured estimate of the run it planned (nothing was trained or saved). */
+  estimate?: PretrainEstimate;
+}
+
+/** How long a planned pretraining run will take, from a few steps measured on this machine. */
+export interface PretrainEstimate {
+  /** Steps timed, after one untimed first step (which pays for compiling kernels and filling caches). */
+  measuredSteps: number;
+  secondsPerStep: number;
+  imagesPerSecond: number;
+  images: number;
+  stepsPerEpoch: number;
+  /** Steps the run has left to train (all of them, unless it resumes). */
+  steps: number;
+  /** Seconds of training those steps take, or the time budget where it ends the run first. */
+  seconds: number;
+  endedByBudget: boolean;
 }
 export interface EmbedResult {
   embedded: number;
@@ -204,6 +221,8 @@ export const pretrainOptionsSchema = z.object({
    */
   microBatchSize: positiveInt.max(4096).optional(),
   resume: z.boolean().default(false),
+  /** Measure a few steps and report how long the run would take; nothing is trained or saved. */
+  dryRun: z.boolean().default(false),
   seed: z.number().int().default(1),
 });
 export type PretrainOptions = z.infer<typeof pretrainOptionsSchema>;

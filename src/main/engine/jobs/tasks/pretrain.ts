@@ -7,16 +7,16 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { PretrainOptions, PretrainResult, ResolvedPretrainOptions } from '../../../../shared/contract';
+import type { PretrainEstimate, PretrainOptions, PretrainResult, ResolvedPretrainOptions } from '../../../../shared/contract';
 import { StudioError, pretrainOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
 import { inMicroBatches } from '../../ml/micro-batch';
 import { resolvePretrainOptions, runOptionsOf, simclrConfigOf, trainingWorkers } from '../../ml/presets';
 import { Rng } from '../../ml/rng';
-import { learningRateAt } from '../../ml/schedule';
+import { learningRateAt, scheduledStep } from '../../ml/schedule';
 import { SimclrModel } from '../../ml/simclr';
 import { buildCacheWithProgress } from './build-cache';
-import type { Task } from './task';
+import type { Task, TaskContext } from './task';
 
 const checkpointEveryMs = 5 * 60_000;
 /** Warm-up over the first tenth of training, then cosine decay (the paper warms up for 10 epochs of 100). */
@@ -28,6 +28,8 @@ interface RunRecord {
   options: ResolvedPretrainOptions;
   /** Mean NT-Xent loss of each completed epoch, across resumes. */
   epochLosses: number[];
+  /** Where the learning-rate schedule had got to (ahead of the steps where a time budget moved it on). */
+  scheduleStep?: number;
 }
 
 /** Writes beside the live checkpoint and swaps it in, so a kill mid-write never leaves a broken one. */
@@ -52,7 +54,7 @@ async function resumedRecord(dir: string, requested: PretrainOptions, model: Sim
     : { options: resolvePretrainOptions({ ...requested, ...legacyOptions(model.config) }, backend), epochLosses: [] };
   const { timeBudgetSeconds: _previousBudget, microBatchSize: _previousMicroBatch, ...kept } = saved.options;
   const options = { ...kept, epochs: requested.epochs ?? kept.epochs, ...runOptionsOf(requested) };
-  return { options, epochLosses: saved.epochLosses };
+  return { options, epochLosses: saved.epochLosses, scheduleStep: saved.scheduleStep };
 }
 
 function legacyOptions(c: SimclrModel['config']): Partial<PretrainOptions> {
@@ -67,6 +69,46 @@ function createModel(options: ResolvedPretrainOptions): SimclrModel {
 /** The numeric options, for the run's metrics (which `status` lists). */
 function optionMetrics(o: ResolvedPretrainOptions): Record<string, number> {
   return { imageSize: o.imageSize, epochsPlanned: o.epochs, temperature: o.temperature, learningRate: o.learningRate, colorStrength: o.colorStrength, seed: o.seed };
+}
+
+/** Timed steps in a dry run, after the untimed first; more only while they are quick (a small model's steps vary). */
+const estimateSteps = { min: 3, max: 10, seconds: 10 };
+
+/**
+ * A dry run: trains a throwaway model for a few steps on real batches and scales the time they took to the
+ * planned run. The first step is not timed: it compiles kernels and fills caches that later steps reuse.
+ */
+async function measureSteps(
+  trainBatch: (batchIds: number[], learningRate: number) => Promise<number>,
+  plan: { imageIds: number[]; batchSize: number; stepsPerEpoch: number; stepsLeft: number; budgetSeconds?: number } & Pick<TaskContext, 'report' | 'signal'>,
+): Promise<PretrainEstimate> {
+  const { imageIds, batchSize, stepsPerEpoch, stepsLeft, budgetSeconds, report, signal } = plan;
+  const batches = chunk(new Rng(1).shuffle([...imageIds]), batchSize).slice(0, stepsPerEpoch);
+  const batchAt = (i: number) => batches[i % batches.length];
+  report({ fraction: 0, phase: 'estimating', message: 'Estimating: a first, untimed step', metrics: {} });
+  await trainBatch(batchAt(0), 0);
+  let timed = 0;
+  const startedAt = performance.now();
+  const seconds = () => (performance.now() - startedAt) / 1000;
+  while (timed < estimateSteps.max && (timed < estimateSteps.min || seconds() < estimateSteps.seconds)) {
+    signal.throwIfAborted();
+    await trainBatch(batchAt(timed + 1), 0);
+    timed++;
+    report({ fraction: Math.min(1, timed / estimateSteps.min), phase: 'estimating', message: `Estimating: timed ${timed} step${timed === 1 ? '' : 's'}`, metrics: {} });
+  }
+  const secondsPerStep = seconds() / timed;
+  const trainingSeconds = secondsPerStep * stepsLeft;
+  const endedByBudget = budgetSeconds !== undefined && budgetSeconds < trainingSeconds;
+  return {
+    measuredSteps: timed,
+    secondsPerStep,
+    imagesPerSecond: batchSize / secondsPerStep,
+    images: imageIds.length,
+    stepsPerEpoch,
+    steps: endedByBudget ? Math.floor(budgetSeconds / secondsPerStep) : stepsLeft,
+    seconds: endedByBudget ? budgetSeconds : trainingSeconds,
+    endedByBudget,
+  };
 }
 
 export const pretrainTask: Task<PretrainResult> = async (context) => {
@@ -105,16 +147,37 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
     const schedule = { baseLr: options.learningRate, warmupSteps: Math.ceil(totalSteps * warmupFraction), totalSteps };
     const startedAt = performance.now();
     const firstStep = model.step;
+    const secondsElapsed = () => (performance.now() - startedAt) / 1000;
+    const clock = { startStep: Math.min(totalSteps, Math.max(firstStep, record.scheduleStep ?? firstStep)), totalSteps, budgetSeconds: options.timeBudgetSeconds };
+    const scheduleNow = () => scheduledStep({ ...clock, stepsDone: model.step - firstStep, secondsElapsed: secondsElapsed() });
     let lastCheckpointAt = Date.now();
     let epochLoss = NaN;
     let stepLoss = NaN;
     let outOfTime = false;
+    let currentLearningRate = NaN;
 
     const metrics = () => {
-      const { imagesPerSecond, etaSeconds } = rateAndEta((model.step - firstStep) * batchSize, (totalSteps - firstStep) * batchSize, startedAt);
+      const { imagesPerSecond, etaSeconds: etaBySteps } = rateAndEta((model.step - firstStep) * batchSize, (totalSteps - firstStep) * batchSize, startedAt);
+      // A budget ends the run when it runs out, if the steps have not ended it first.
+      const etaSeconds = options.timeBudgetSeconds === undefined ? etaBySteps : Math.min(etaBySteps, Math.max(0, options.timeBudgetSeconds - secondsElapsed()));
       const progress = { epoch: model.epoch, step: model.step, startStep: firstStep, loss: stepLoss, epochLoss };
-      return { ...optionMetrics(options), ...progress, imagesPerSecond, etaSeconds, batchSize, microBatch: perThread[0], images: imageIds.length };
+      return { ...optionMetrics(options), ...progress, currentLearningRate, scheduleStep: record.scheduleStep ?? model.step, totalSteps, imagesPerSecond, etaSeconds, batchSize, microBatch: perThread[0], images: imageIds.length };
     };
+
+    const trainBatch = async (batchIds: number[], learningRate: number): Promise<number> => {
+      // Read in micro-batches: a whole batch of large images may be more than one tensor can hold.
+      const parts = inMicroBatches(batchIds, microBatch).map((ids) => readImageBatch(cache, ids));
+      try {
+        return await model.trainStep(parts, { learningRate });
+      } finally {
+        tf.dispose(parts);
+      }
+    };
+
+    if (requested.dryRun) {
+      const estimate = await measureSteps(trainBatch, { imageIds, batchSize, stepsPerEpoch, stepsLeft: totalSteps - firstStep, budgetSeconds: options.timeBudgetSeconds, report, signal });
+      return { result: { epochs: 0, loss: NaN, backend, options, estimate }, metrics: { ...estimate, endedByBudget: Number(estimate.endedByBudget) } };
+    }
 
     while (model.epoch < options.epochs && !signal.aborted && !outOfTime) {
       // Each epoch's order comes from the seed and the epoch number, so a resumed run sees the same order.
@@ -124,19 +187,18 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
       let lossSum = 0;
       let lossCount = 0;
       for (const batchIds of batches.slice(Math.max(0, skip))) {
-        // Read in micro-batches: a whole batch of large images may be more than one tensor can hold.
-        const parts = inMicroBatches(batchIds, microBatch).map((ids) => readImageBatch(cache, ids));
-        stepLoss = await model.trainStep(parts, { learningRate: learningRateAt(model.step, schedule) });
-        tf.dispose(parts);
+        record.scheduleStep = scheduleNow();
+        currentLearningRate = learningRateAt(record.scheduleStep, schedule);
+        stepLoss = await trainBatch(batchIds, currentLearningRate);
         lossSum += stepLoss;
         lossCount++;
         report({
-          fraction: model.step / totalSteps,
+          fraction: Math.max(model.step, scheduleNow()) / totalSteps,
           phase: 'training',
           message: `Epoch ${model.epoch + 1}/${options.epochs}, step ${model.step - model.epoch * stepsPerEpoch}/${stepsPerEpoch}, loss ${stepLoss.toFixed(4)}`,
           metrics: metrics(),
         });
-        outOfTime = options.timeBudgetSeconds !== undefined && (performance.now() - startedAt) / 1000 > options.timeBudgetSeconds;
+        outOfTime = options.timeBudgetSeconds !== undefined && secondsElapsed() > options.timeBudgetSeconds;
         if (signal.aborted || outOfTime) break;
         if (Date.now() - lastCheckpointAt > checkpointEveryMs) {
           await saveCheckpointAtomically(model, record, checkpointDir);
