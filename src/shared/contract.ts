@@ -62,6 +62,26 @@ export interface RunInfo {
   metrics: Record<string, number>;
 }
 
+/** A run's loss after one training step. */
+export interface RunLossPoint {
+  step: number;
+  epoch: number;
+  loss: number;
+}
+
+export interface RunLogLine {
+  /** ISO time. */
+  at: string;
+  message: string;
+}
+
+/** A run as kept in the project: what it was asked, what it measured, what it said, and its loss curve. */
+export interface RunHistory {
+  run: RunInfo;
+  losses: RunLossPoint[];
+  log: RunLogLine[];
+}
+
 export interface ProjectStatus {
   project: string | null;
   backend: BackendName;
@@ -85,6 +105,8 @@ export interface ProjectStatus {
 /** Live view of a long job; sent as the `job` event and returned by commands that start one. */
 export interface JobSnapshot {
   id: string;
+  /** The run it is recorded as in the project (runHistory finds its log and loss curve). */
+  runId: number;
   kind: JobKind;
   state: JobState;
   /** 0..1, or null while the total is unknown. */
@@ -222,7 +244,7 @@ export const pretrainOptionsSchema = z.object({
   microBatchSize: positiveInt.max(4096).optional(),
   resume: z.boolean().default(false),
   /** Measure a few steps and report how long the run would take; nothing is trained or saved. */
-  dryRun: z.boolean().default(false),
+  dryRun: z.boolean().optional(),
   seed: z.number().int().default(1),
 });
 export type PretrainOptions = z.infer<typeof pretrainOptionsSchema>;
@@ -378,6 +400,8 @@ export const commandSchemas = {
   /** Writes `path,label,confidence` for every image from the last fine-tune's predictions. */
   writePredictionsCsv: z.object({ outPath: z.string().min(1) }),
   cancelJob: z.object({ jobId: z.string() }),
+  /** A run with its log and loss curve (at most maxPoints of it, evenly thinned), for a page reopened after it. */
+  runHistory: z.object({ runId: z.number().int(), maxPoints: z.number().int().min(2).max(20_000).default(1500) }),
 };
 
 export type CommandName = keyof typeof commandSchemas;
@@ -421,6 +445,7 @@ export interface CommandResults {
   startExport: JobSnapshot;
   writePredictionsCsv: { predicted: number };
   cancelJob: { cancelled: boolean };
+  runHistory: RunHistory;
 }
 
 /** The API as the engine implements it and every client exposes it. */

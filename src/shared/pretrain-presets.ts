@@ -6,7 +6,13 @@ import type { PretrainPresetName, ResolvedPretrainOptions } from './contract';
 
 export type PresetValues = Omit<ResolvedPretrainOptions, 'preset' | 'learningRate' | 'augment' | 'seed' | 'timeBudgetSeconds' | 'microBatchSize'>;
 
-export const pretrainPresets: Record<PretrainPresetName, PresetValues & { summary: string }> = {
+/** What a preset is for: `needsGpu` presets train far too slowly on a CPU to finish in reasonable time. */
+interface PresetPurpose {
+  summary: string;
+  needsGpu: boolean;
+}
+
+export const pretrainPresets: Record<PretrainPresetName, PresetValues & PresetPurpose> = {
   // Chosen by bench:quality (25 min on two cores, Fashion-MNIST): resnet-tiny trains ~10x faster than
   // resnet-mini on wasm (~360 vs ~35 img/s at 32 px), so it sees ~9 epochs where resnet-mini sees less than
   // one. At 16 px it fine-tunes no better from 1 % of the labels (80.6 % either way); 32 px is the size import
@@ -14,6 +20,7 @@ export const pretrainPresets: Record<PretrainPresetName, PresetValues & { summar
   // range for small batches (0.5 measured the same).
   cpu: {
     summary: 'resnet-tiny at 32 px, Adam, batch 256: epochs in minutes on a laptop CPU',
+    needsGpu: false,
     encoder: 'resnet-tiny',
     imageSize: 32,
     batchSize: 256,
@@ -25,6 +32,7 @@ export const pretrainPresets: Record<PretrainPresetName, PresetValues & { summar
   // STL-10-like: the ImageNet stem at 96 px keeps the activations small enough for a modest GPU.
   balanced: {
     summary: 'resnet18 at 96 px, LARS, batch 256: for a GPU',
+    needsGpu: true,
     encoder: 'resnet18',
     imageSize: 96,
     batchSize: 256,
@@ -36,6 +44,7 @@ export const pretrainPresets: Record<PretrainPresetName, PresetValues & { summar
   // Chen et al. 2020: ResNet-50, 224 px, B = 4096, LARS (lr 4.8), τ = 0.1, colour strength 1.0, 100 epochs.
   paper: {
     summary: 'the paper: resnet50 at 224 px, LARS, batch 4096, τ 0.1: for large GPUs',
+    needsGpu: true,
     encoder: 'resnet50',
     imageSize: 224,
     batchSize: 4096,
@@ -46,7 +55,21 @@ export const pretrainPresets: Record<PretrainPresetName, PresetValues & { summar
   },
 };
 
+const isCpuBackend = (backend: string) => backend === 'wasm' || backend === 'cpu';
+
 /** The preset a backend starts from: CPU backends get the one that trains in reasonable time there. */
 export function defaultPresetFor(backend: string): PretrainPresetName {
-  return backend === 'wasm' || backend === 'cpu' ? 'cpu' : 'balanced';
+  return isCpuBackend(backend) ? 'cpu' : 'balanced';
+}
+
+/**
+ * Why a preset cannot serve this project on this machine (empty when it can): a GPU preset on a CPU backend,
+ * or a batch bigger than the images (NT-Xent contrasts the images of a batch; the batch would be the whole set).
+ */
+export function presetMisfits(name: PretrainPresetName, machine: { backend: string; images: number }): string[] {
+  const preset = pretrainPresets[name];
+  const misfits: string[] = [];
+  if (preset.needsGpu && isCpuBackend(machine.backend)) misfits.push(`needs a GPU; this machine trains on ${machine.backend} (the CPU)`);
+  if (preset.batchSize > machine.images) misfits.push(`its batch of ${preset.batchSize} is more than the ${machine.images} images here`);
+  return misfits;
 }

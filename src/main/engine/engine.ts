@@ -360,6 +360,12 @@ export class Engine implements CommandHandlers {
     return { cancelled: this.#jobs.cancel(jobId) };
   }
 
+  async runHistory({ runId, maxPoints }: Args<'runHistory'>): Promise<CommandResults['runHistory']> {
+    const history = this.store.runHistory(runId, maxPoints);
+    if (!history) throw new StudioError(`No run ${runId} in this project`);
+    return history;
+  }
+
   #classEdited(edited: ClassInfo): ClassInfo {
     this.#emit('projectChanged', { what: 'classes' });
     return edited;

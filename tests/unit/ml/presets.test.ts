@@ -67,3 +67,13 @@ test('the model is built from the resolved options, the colour strength joining 
     augment: { blurProb: 0, colorStrength: 1 },
   });
 });
+
+test('a preset that cannot serve says why: a GPU preset on a CPU backend, a batch bigger than the images', async () => {
+  const { presetMisfits } = await import('../../../src/shared/pretrain-presets');
+  assert.deepEqual(presetMisfits('cpu', { backend: 'wasm', images: 300 }), []);
+  assert.deepEqual(presetMisfits('balanced', { backend: 'wasm', images: 300 }), ['needs a GPU; this machine trains on wasm (the CPU)']);
+  assert.deepEqual(presetMisfits('paper', { backend: 'webgpu', images: 300 }), ['its batch of 4096 is more than the 300 images here']);
+  assert.deepEqual(presetMisfits('paper', { backend: 'cpu', images: 4096 }), ['needs a GPU; this machine trains on cpu (the CPU)']);
+  assert.deepEqual(presetMisfits('cpu', { backend: 'wasm', images: 100 }), ['its batch of 256 is more than the 100 images here']);
+  assert.deepEqual(presetMisfits('balanced', { backend: 'tensorflow-gpu', images: 256 }), []);
+});

@@ -13,7 +13,8 @@ const cancelGraceMs = 30_000;
 
 interface ActiveJob {
   snapshot: JobSnapshot;
-  runId: number;
+  /** The project the job's run is recorded in. */
+  store: ProjectStore;
   cancel: () => void;
   resolveFinished: (snapshot: JobSnapshot) => void;
 }
@@ -108,8 +109,9 @@ export class JobRunner {
       message: `Starting ${kind}`,
       metrics: {},
       startedAt: Date.now(),
+      runId: store.startRun(kind, options),
     };
-    const job: ActiveJob = { snapshot, runId: store.startRun(kind, options), cancel, resolveFinished };
+    const job: ActiveJob = { snapshot, store, cancel, resolveFinished };
     this.#active = job;
     this.#finished.set(snapshot.id, finished);
     this.publish(snapshot);
@@ -125,8 +127,24 @@ export class JobRunner {
 
   #progress(job: ActiveJob, update: ProgressUpdate): void {
     const { fraction, phase, message, metrics } = update;
-    job.snapshot = { ...job.snapshot, fraction, phase, message, metrics: { ...job.snapshot.metrics, ...metrics } };
+    const previous = job.snapshot;
+    job.snapshot = { ...previous, fraction, phase, message, metrics: { ...previous.metrics, ...metrics } };
+    this.#keep(job, previous, update);
     this.publish(job.snapshot);
+  }
+
+  /** What outlives the job in the project: its log lines and the loss after each step. */
+  #keep(job: ActiveJob, previous: JobSnapshot, update: ProgressUpdate): void {
+    const { runId } = job.snapshot;
+    const { step, epoch, loss } = update.metrics;
+    try {
+      if (update.log || update.phase !== previous.phase) job.store.appendRunLog(runId, update.message);
+      if (step !== undefined && loss !== undefined && Number.isFinite(loss) && step !== previous.metrics.step) {
+        job.store.appendRunLoss(runId, { step, epoch: epoch ?? 0, loss });
+      }
+    } catch {
+      // A full disk must not stop the job over its log; the checkpoint write will say so where it matters.
+    }
   }
 
   #end(
@@ -147,7 +165,8 @@ export class JobRunner {
       result: outcome.result,
       error: outcome.error,
     };
-    store.finishRun(job.runId, state, metrics, outcome.backend ?? null);
+    store.appendRunLog(job.snapshot.runId, message);
+    store.finishRun(job.snapshot.runId, state, metrics, outcome.backend ?? null);
     this.#active = null;
     this.publish(job.snapshot);
     job.resolveFinished(job.snapshot);

@@ -12,6 +12,8 @@ export interface ProgressUpdate {
   phase: string;
   message: string;
   metrics: Record<string, number>;
+  /** Keep this message in the run's log (phase changes and the job's end are kept anyway). */
+  log?: boolean;
 }
 
 export type FromWorker =

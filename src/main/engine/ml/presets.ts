@@ -25,7 +25,7 @@ export function defaultLearningRate(optimizer: ResolvedPretrainOptions['optimize
 /** Every option the run will use: explicit values, then the preset's, then values derived from those. */
 export function resolvePretrainOptions(requested: Partial<PretrainOptions>, backend: string): ResolvedPretrainOptions {
   const preset = requested.preset ?? defaultPresetFor(backend);
-  const { summary: _summary, ...values } = pretrainPresets[preset];
+  const { summary: _summary, needsGpu: _needsGpu, ...values } = pretrainPresets[preset];
   const set = Object.fromEntries(Object.entries(requested).filter(([, v]) => v !== undefined)) as Partial<PretrainOptions>;
   const merged = { ...values, ...pick(set, Object.keys(values) as (keyof PresetValues)[]) };
   return {

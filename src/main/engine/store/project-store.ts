@@ -14,6 +14,9 @@ import type {
   JobKind,
   JobState,
   MapPoint,
+  RunHistory,
+  RunLogLine,
+  RunLossPoint,
   RunInfo,
 } from '../../../shared/contract';
 import { StudioError } from '../../../shared/contract';
@@ -507,17 +510,45 @@ export class ProjectStore {
 
   runs(limit = 50): RunInfo[] {
     const rows = this.db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT ?').all(limit) as RunRow[];
-    return rows.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      state: r.state,
-      startedAt: r.started_at,
-      finishedAt: r.finished_at,
-      backend: r.backend,
-      options: JSON.parse(r.options) as Record<string, unknown>,
-      metrics: JSON.parse(r.metrics) as Record<string, number>,
-    }));
+    return rows.map(runInfoOf);
   }
+
+  appendRunLog(runId: number, message: string): void {
+    this.db.prepare('INSERT INTO run_log (run_id, message) VALUES (?, ?)').run(runId, message);
+  }
+
+  appendRunLoss(runId: number, point: RunLossPoint): void {
+    this.db.prepare('INSERT OR REPLACE INTO run_losses (run_id, step, epoch, loss) VALUES (?, ?, ?, ?)').run(runId, point.step, point.epoch, point.loss);
+  }
+
+  /** A run with its log and its loss curve, thinned to at most `maxPoints` evenly spaced steps (the last kept). */
+  runHistory(runId: number, maxPoints: number): RunHistory | null {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
+    if (!row) return null;
+    const { count, last } = this.db.prepare('SELECT COUNT(*) AS count, MAX(step) AS last FROM run_losses WHERE run_id = ?').get(runId) as { count: number; last: number | null };
+    const stride = Math.max(1, Math.ceil(count / maxPoints));
+    const losses = this.db
+      .prepare(
+        `SELECT step, epoch, loss FROM (SELECT step, epoch, loss, ROW_NUMBER() OVER (ORDER BY step) - 1 AS n FROM run_losses WHERE run_id = ?)
+         WHERE n % ? = 0 OR step = ? ORDER BY step`,
+      )
+      .all(runId, stride, last ?? -1) as RunLossPoint[];
+    const log = this.db.prepare('SELECT at, message FROM run_log WHERE run_id = ? ORDER BY id').all(runId) as RunLogLine[];
+    return { run: runInfoOf(row), losses, log };
+  }
+}
+
+function runInfoOf(r: RunRow): RunInfo {
+  return {
+    id: r.id,
+    kind: r.kind,
+    state: r.state,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    backend: r.backend,
+    options: JSON.parse(r.options) as Record<string, unknown>,
+    metrics: JSON.parse(r.metrics) as Record<string, number>,
+  };
 }
 
 /** Projects from before image_paths kept only the extra paths, in duplicate_paths: move every path over once. */

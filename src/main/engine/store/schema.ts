@@ -107,6 +107,24 @@ CREATE TABLE IF NOT EXISTS runs (
   metrics TEXT NOT NULL DEFAULT '{}'
 );
 
+-- What a run said worth keeping (its start, phases, epochs, end), shown again when its page is reopened.
+CREATE TABLE IF NOT EXISTS run_log (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS run_log_by_run ON run_log (run_id);
+
+-- A run's loss after each training step: its loss curve, kept with the run.
+CREATE TABLE IF NOT EXISTS run_losses (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  step INTEGER NOT NULL,
+  epoch INTEGER NOT NULL,
+  loss REAL NOT NULL,
+  PRIMARY KEY (run_id, step)
+);
+
 CREATE TABLE IF NOT EXISTS pixel_cache (
   side INTEGER NOT NULL,
   image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,

@@ -128,13 +128,13 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
   const { options } = record;
   try {
     const describe = `${options.encoder} at ${options.imageSize} px, batch ${options.batchSize}, ${options.optimizer} lr ${options.learningRate.toPrecision(3)}, τ ${options.temperature} (preset ${options.preset})`;
-    report({ fraction: 0, phase: 'starting', message: `${canResume ? 'Resuming' : 'Starting'} ${describe}`, metrics: optionMetrics(options) });
+    report({ fraction: 0, phase: 'starting', message: `${canResume ? 'Resuming' : 'Starting'} ${describe}`, metrics: optionMetrics(options), log: true });
     // Before the cache is built: a micro-batch the backend cannot hold would otherwise fail only at the first step.
     const microBatch = model.imagesPerMicroBatch();
     const perThread = model.microBatchesPerThread(Math.min(options.batchSize, store.count('images')));
     if (perThread.length > 1) {
       const message = `Each batch trains in ${perThread.length} micro-batches of up to ${perThread[0]} images per thread: the same gradients, batch norm per micro-batch`;
-      report({ fraction: 0, phase: 'starting', message, metrics: { microBatch: perThread[0] } });
+      report({ fraction: 0, phase: 'starting', message, metrics: { microBatch: perThread[0] }, log: true });
     }
     const cache = await buildCacheWithProgress(context, options.imageSize);
     const imageIds = cache.imageIds();
@@ -150,6 +150,7 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
     const secondsElapsed = () => (performance.now() - startedAt) / 1000;
     const clock = { startStep: Math.min(totalSteps, Math.max(firstStep, record.scheduleStep ?? firstStep)), totalSteps, budgetSeconds: options.timeBudgetSeconds };
     const scheduleNow = () => scheduledStep({ ...clock, stepsDone: model.step - firstStep, secondsElapsed: secondsElapsed() });
+    const fractionDone = () => Math.max(model.step, scheduleNow()) / totalSteps;
     let lastCheckpointAt = Date.now();
     let epochLoss = NaN;
     let stepLoss = NaN;
@@ -193,7 +194,7 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
         lossSum += stepLoss;
         lossCount++;
         report({
-          fraction: Math.max(model.step, scheduleNow()) / totalSteps,
+          fraction: fractionDone(),
           phase: 'training',
           message: `Epoch ${model.epoch + 1}/${options.epochs}, step ${model.step - model.epoch * stepsPerEpoch}/${stepsPerEpoch}, loss ${stepLoss.toFixed(4)}`,
           metrics: metrics(),
@@ -211,9 +212,15 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
         record.epochLosses.push(epochLoss);
         await saveCheckpointAtomically(model, record, checkpointDir);
         lastCheckpointAt = Date.now();
+        const message = `Epoch ${model.epoch}/${options.epochs} done: mean loss ${epochLoss.toFixed(4)}, checkpoint saved`;
+        report({ fraction: fractionDone(), phase: 'training', message, metrics: metrics(), log: true });
       }
     }
-    if (signal.aborted || outOfTime) await saveCheckpointAtomically(model, record, checkpointDir);
+    if (signal.aborted || outOfTime) {
+      await saveCheckpointAtomically(model, record, checkpointDir);
+      const why = signal.aborted ? 'Cancelled' : `The time budget of ${options.timeBudgetSeconds} s ran out`;
+      report({ fraction: fractionDone(), phase: 'training', message: `${why} at step ${model.step}; checkpoint saved`, metrics: metrics(), log: true });
+    }
     const final = metrics();
     return {
       result: { epochs: model.epoch, loss: Number.isNaN(epochLoss) ? stepLoss : epochLoss, backend, options },
