@@ -29,6 +29,7 @@ import { nearestNeighbours } from './labels/similarity';
 import { suggestLabels } from './labels/suggestions';
 import { chooseBackendName } from './ml/backend-choice';
 import { ProjectStore } from './store/project-store';
+import { diskFullError, isDiskFull } from './store/disk-full';
 import { renderPreview } from './data/preview';
 import { previewSide } from '../../shared/client';
 import { parseLabelsCsv } from './store/csv';
@@ -68,7 +69,13 @@ export class Engine implements CommandHandlers {
   async call<C extends CommandName>(command: C, args: unknown): Promise<CommandResults[C]> {
     const parsed = parseArgs(command, args);
     const handler = this[command] as (a: typeof parsed) => Promise<CommandResults[C]>;
-    return handler.call(this, parsed);
+    try {
+      return await handler.call(this, parsed);
+    } catch (error) {
+      // SQLite rolls the refused write back, so the project is as it was before the call.
+      if (isDiskFull(error)) throw diskFullError(this.#store?.layout.dir ?? command, error, `${command} changed nothing; free some space and try again`);
+      throw error;
+    }
   }
 
   onEvent(listener: EventListener): () => void {
