@@ -242,14 +242,16 @@ export const commands: Record<string, CliCommand> = {
   },
   serve: {
     summary: 'Serve the browser UI on 127.0.0.1',
-    synopsis: 'serve [--port N] [--project <dir>]',
-    options: { port: str },
+    synopsis: 'serve [--port N] [--project <dir>] [--api-only]',
+    // --api-only: for scripts and tests that call the API and need no UI (nor its first-run build).
+    options: { port: str, 'api-only': { type: 'boolean' } },
     needsProject: false,
     async run({ engine, values }) {
+      const apiOnly = values['api-only'] === true;
       const rendererDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
-      if (!existsSync(join(rendererDir, 'index.html'))) buildRenderer();
-      const server = await startHttpServer({ engine, rendererDir, port: number(values, 'port') ?? 5178 });
-      process.stdout.write(`SimCLR Studio is serving the browser UI at\n  ${server.openUrl}\nPress Ctrl-C to stop.\n`);
+      if (!apiOnly && !existsSync(join(rendererDir, 'index.html'))) buildRenderer();
+      const server = await startHttpServer({ engine, rendererDir: apiOnly ? undefined : rendererDir, port: number(values, 'port') ?? 5178 });
+      process.stdout.write(`SimCLR Studio is serving ${apiOnly ? 'its API' : 'the browser UI'} at\n  ${server.openUrl}\nPress Ctrl-C to stop.\n`);
       if (values.json) process.stdout.write(JSON.stringify({ url: server.url, openUrl: server.openUrl, token: server.token }) + '\n');
       await new Promise<void>((done) => {
         process.once('SIGINT', done);

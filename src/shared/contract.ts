@@ -206,7 +206,7 @@ export type LrScaling = (typeof lrScalings)[number];
 const rangeOf = (bound: z.ZodNumber) => z.tuple([bound, bound]).refine(([min, max]) => min <= max, 'a range is [min, max] with min ≤ max');
 
 /** Probabilities and ranges of the paper's augmentations (appendix A); absent ones keep the paper's values. */
-const augmentOptionsSchema = z.object({
+const augmentOptionsSchema = z.strictObject({
   cropScale: rangeOf(z.number().gt(0).max(1)).optional(),
   cropRatio: rangeOf(z.number().positive()).optional(),
   flipProb: z.number().min(0).max(1).optional(),
@@ -217,7 +217,7 @@ const augmentOptionsSchema = z.object({
 });
 
 /** Tunables have no defaults here: the engine fills them from the preset, so it can tell what the user set. */
-export const pretrainOptionsSchema = z.object({
+export const pretrainOptionsSchema = z.strictObject({
   /** Default: 'cpu' on the wasm/cpu backends, 'balanced' on tensorflow(-gpu). */
   preset: z.enum(pretrainPresetNames).optional(),
   encoder: z.enum(encoderNames).optional(),
@@ -267,7 +267,7 @@ export interface ResolvedPretrainOptions {
   microBatchSize?: number;
 }
 
-export const embedOptionsSchema = z.object({
+export const embedOptionsSchema = z.strictObject({
   batchSize: positiveInt.max(4096).default(256),
   /** UMAP neighbourhood size; clipped to the number of images. */
   neighbors: positiveInt.min(2).max(200).default(15),
@@ -282,7 +282,7 @@ export type EmbedOptions = z.infer<typeof embedOptionsSchema>;
 export const finetuneFeatures = ['head', 'h'] as const;
 export type FinetuneFeatures = (typeof finetuneFeatures)[number];
 
-export const finetuneOptionsSchema = z.object({
+export const finetuneOptionsSchema = z.strictObject({
   epochs: positiveInt.max(10_000).default(30),
   features: z.enum(finetuneFeatures).default('head'),
   batchSize: positiveInt.max(4096).default(32),
@@ -293,7 +293,7 @@ export const finetuneOptionsSchema = z.object({
 });
 export type FinetuneOptions = z.infer<typeof finetuneOptionsSchema>;
 
-export const exportOptionsSchema = z.object({
+export const exportOptionsSchema = z.strictObject({
   outDir: z.string().min(1),
   format: z.literal('tfjs').default('tfjs'),
 });
@@ -336,21 +336,22 @@ export interface Suggestion {
 
 const colorSchema = z.string().regex(/^#[0-9a-f]{6}$/i, 'a colour like #1f77b4');
 
+/** Every argument object is strict: an unknown field is a caller's mistake (a typo, a stale client), reported, not dropped. */
 export const commandSchemas = {
   /** Opens the project in `dir`, creating it (an empty folder or a new path) when it holds none. */
-  openProject: z.object({ dir: z.string().min(1) }),
-  status: z.object({}),
+  openProject: z.strictObject({ dir: z.string().min(1) }),
+  status: z.strictObject({}),
   /** Folders and image counts on the engine's disk, so the browser UI can pick a folder to import. */
-  listDirectory: z.object({ path: z.string().optional() }),
+  listDirectory: z.strictObject({ path: z.string().optional() }),
   /** Imports a folder; importing one already in the project rescans it (new, changed, missing, moved files). */
-  importFolder: z.object({
+  importFolder: z.strictObject({
     folder: z.string().min(1),
     /** Label each image by its sub-folder's name (a class-per-folder layout such as ImageFolder). */
     labelsFromSubfolders: z.boolean().optional(),
   }),
   /** Imports several folders and single files at once (dropped onto the window). */
-  importPaths: z.object({ paths: z.array(z.string().min(1)).min(1), labelsFromSubfolders: z.boolean().optional() }),
-  listImages: z.object({
+  importPaths: z.strictObject({ paths: z.array(z.string().min(1)).min(1), labelsFromSubfolders: z.boolean().optional() }),
+  listImages: z.strictObject({
     filter: z.enum(imageFilters).default('all'),
     classId: z.number().int().optional(),
     /** With the lowConfidence filter: predictions below this confidence. */
@@ -362,46 +363,46 @@ export const commandSchemas = {
     limit: z.number().int().min(1).max(5000).default(200),
   }),
   /** Every image id that a filter selects (for "select all in this filter"). */
-  listImageIds: z.object({
+  listImageIds: z.strictObject({
     filter: z.enum(imageFilters).default('all'),
     classId: z.number().int().optional(),
     maxConfidence: z.number().min(0).max(1).default(0.6),
     unlabelledOnly: z.boolean().default(false),
   }),
   /** Images by id, as the grid shows them (a dialog refreshes the labels of what it shows after an undo). */
-  getImages: z.object({ imageIds: z.array(z.number().int()).max(5000) }),
-  listFailures: z.object({}),
-  listClasses: z.object({}),
-  createClass: z.object({ name: z.string().trim().min(1).max(80), color: colorSchema.optional() }),
-  renameClass: z.object({ classId: z.number().int(), name: z.string().trim().min(1).max(80) }),
-  recolorClass: z.object({ classId: z.number().int(), color: colorSchema }),
+  getImages: z.strictObject({ imageIds: z.array(z.number().int()).max(5000) }),
+  listFailures: z.strictObject({}),
+  listClasses: z.strictObject({}),
+  createClass: z.strictObject({ name: z.string().trim().min(1).max(80), color: colorSchema.optional() }),
+  renameClass: z.strictObject({ classId: z.number().int(), name: z.string().trim().min(1).max(80) }),
+  recolorClass: z.strictObject({ classId: z.number().int(), color: colorSchema }),
   /** Moves every label of the source classes to the target class and deletes the sources (undoable). */
-  mergeClasses: z.object({ sourceIds: z.array(z.number().int()).min(1), targetId: z.number().int() }),
+  mergeClasses: z.strictObject({ sourceIds: z.array(z.number().int()).min(1), targetId: z.number().int() }),
   /** Deletes a class; its images become unlabelled (undoable). */
-  deleteClass: z.object({ classId: z.number().int() }),
-  undoLabels: z.object({}),
-  redoLabels: z.object({}),
-  labelHistory: z.object({ limit: z.number().int().min(1).max(1000).default(50) }),
+  deleteClass: z.strictObject({ classId: z.number().int() }),
+  undoLabels: z.strictObject({}),
+  redoLabels: z.strictObject({}),
+  labelHistory: z.strictObject({ limit: z.number().int().min(1).max(1000).default(50) }),
   /** Images worth labelling next: diverse ones before a classifier exists, then uncertain and diverse. */
-  suggestLabels: z.object({ count: z.number().int().min(1).max(1000).default(20) }),
+  suggestLabels: z.strictObject({ count: z.number().int().min(1).max(1000).default(20) }),
   /** Nearest neighbours of an image in embedding space ("more like this"). */
-  similarImages: z.object({ imageId: z.number().int(), count: z.number().int().min(1).max(500).default(24) }),
+  similarImages: z.strictObject({ imageId: z.number().int(), count: z.number().int().min(1).max(500).default(24) }),
   /** Writes `path,label` for every labelled image at its current path. */
-  writeLabelsCsv: z.object({ outPath: z.string().min(1) }),
+  writeLabelsCsv: z.strictObject({ outPath: z.string().min(1) }),
   /** Assigns a class to images (null clears their label). */
-  setLabels: z.object({ imageIds: z.array(z.number().int()).min(1), classId: z.number().int().nullable() }),
+  setLabels: z.strictObject({ imageIds: z.array(z.number().int()).min(1), classId: z.number().int().nullable() }),
   /** Labels from rows of `path,label`; a path is absolute or relative to an imported folder. */
-  importLabelsCsv: z.object({ csvPath: z.string().min(1) }),
-  getMap: z.object({}),
+  importLabelsCsv: z.strictObject({ csvPath: z.string().min(1) }),
+  getMap: z.strictObject({}),
   startPretrain: pretrainOptionsSchema.partial(),
   startEmbed: embedOptionsSchema.partial(),
   startFinetune: finetuneOptionsSchema.partial(),
   startExport: exportOptionsSchema,
   /** Writes `path,label,confidence` for every image from the last fine-tune's predictions. */
-  writePredictionsCsv: z.object({ outPath: z.string().min(1) }),
-  cancelJob: z.object({ jobId: z.string() }),
+  writePredictionsCsv: z.strictObject({ outPath: z.string().min(1) }),
+  cancelJob: z.strictObject({ jobId: z.string() }),
   /** A run with its log and loss curve (at most maxPoints of it, evenly thinned), for a page reopened after it. */
-  runHistory: z.object({ runId: z.number().int(), maxPoints: z.number().int().min(2).max(20_000).default(1500) }),
+  runHistory: z.strictObject({ runId: z.number().int(), maxPoints: z.number().int().min(2).max(20_000).default(1500) }),
 };
 
 export type CommandName = keyof typeof commandSchemas;
@@ -473,11 +474,19 @@ export class StudioError extends Error {
   }
 }
 
+/** A call to a command the API does not have (a typo, a client newer than the engine). */
+export class UnknownCommandError extends StudioError {
+  constructor(command: string) {
+    super(`Unknown command "${command}"`);
+    this.name = 'UnknownCommandError';
+  }
+}
+
 /** Parses a command's arguments, turning schema failures into one readable sentence. */
 export function parseArgs<C extends CommandName>(command: C, args: unknown): z.output<(typeof commandSchemas)[C]> {
-  const schema = commandSchemas[command];
-  if (!schema) throw new StudioError(`Unknown command "${String(command)}"`);
-  const parsed = schema.safeParse(args ?? {});
+  // An own-property check: "constructor" or "__proto__" must not reach Object's members.
+  if (!isCommandName(String(command))) throw new UnknownCommandError(String(command));
+  const parsed = commandSchemas[command].safeParse(args ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`);
     throw new StudioError(`Invalid arguments for ${command}: ${issues.join('; ')}`);

@@ -20,6 +20,7 @@ import type {
 import { StudioError, commandSchemas, parseArgs } from '../../shared/contract';
 import { importFolder, importPaths, type ImportOptions, type ImportProgress } from './import/import-folder';
 import { isImageFileName } from './import/scan';
+import { describeFileError } from './import/reasons';
 import { JobRunner } from './jobs/job-runner';
 import type { WorkerLauncher } from './jobs/protocol';
 import { launchNodeWorker } from './jobs/node-launcher';
@@ -28,6 +29,7 @@ import { nearestNeighbours } from './labels/similarity';
 import { suggestLabels } from './labels/suggestions';
 import { chooseBackendName } from './ml/backend-choice';
 import { ProjectStore } from './store/project-store';
+import { diskFullError, isDiskFull } from './store/disk-full';
 import { renderPreview } from './data/preview';
 import { previewSide } from '../../shared/client';
 import { parseLabelsCsv } from './store/csv';
@@ -63,11 +65,17 @@ export class Engine implements CommandHandlers {
     });
   }
 
-  /** Validates and dispatches one call, as a transport receives it. */
-  call<C extends CommandName>(command: C, args: unknown): Promise<CommandResults[C]> {
+  /** Validates and dispatches one call, as a transport receives it; a bad call rejects (never throws) with a StudioError. */
+  async call<C extends CommandName>(command: C, args: unknown): Promise<CommandResults[C]> {
     const parsed = parseArgs(command, args);
     const handler = this[command] as (a: typeof parsed) => Promise<CommandResults[C]>;
-    return handler.call(this, parsed);
+    try {
+      return await handler.call(this, parsed);
+    } catch (error) {
+      // SQLite rolls the refused write back, so the project is as it was before the call.
+      if (isDiskFull(error)) throw diskFullError(this.#store?.layout.dir ?? command, error, `${command} changed nothing; free some space and try again`);
+      throw error;
+    }
   }
 
   onEvent(listener: EventListener): () => void {
@@ -117,7 +125,7 @@ export class Engine implements CommandHandlers {
 
   async openProject({ dir }: Args<'openProject'>): Promise<ProjectStatus> {
     if (this.#jobs.active) throw new StudioError('A job is running; cancel it before switching projects');
-    const store = ProjectStore.open(dir);
+    const store = ProjectStore.open(dir, { exclusive: true });
     store.markInterruptedRuns();
     this.#store?.close();
     this.#store = store;
@@ -177,6 +185,10 @@ export class Engine implements CommandHandlers {
 
   async importFolder({ folder, labelsFromSubfolders }: Args<'importFolder'>): Promise<JobSnapshot> {
     const root = resolve(folder);
+    // Checked before the job starts, so the caller's mistake is answered as one, not as a failed job.
+    const info = await stat(root).catch((error: unknown) => error as Error);
+    if (info instanceof Error) throw new StudioError(`${root}: ${describeFileError(info)}`);
+    if (!info.isDirectory()) throw new StudioError(`${root}: not a folder`);
     return this.#runImport({ folder: root, labelsFromSubfolders }, (options) => importFolder(this.store, root, options));
   }
 
@@ -296,6 +308,8 @@ export class Engine implements CommandHandlers {
   }
 
   async setLabels({ imageIds, classId }: Args<'setLabels'>): Promise<CommandResults['setLabels']> {
+    const unknown = this.store.unknownImageIds(imageIds);
+    if (unknown.length) throw new StudioError(`No image with id ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''} in this project`);
     const changed = this.store.setLabels(imageIds, classId);
     this.#emit('projectChanged', { what: 'labels' });
     return { changed, history: this.store.history.state() };

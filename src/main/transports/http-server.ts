@@ -9,9 +9,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { StudioError, isCommandName } from '../../shared/contract';
+import type { CommandName } from '../../shared/contract';
 import { httpRoutes, type EventMessage } from '../../shared/client';
 import type { Engine } from '../engine/engine';
+import { RequestError, errorBody, statusOfError } from './error-status';
 
 export interface HttpServerOptions {
   engine: Engine;
@@ -61,7 +62,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const isAllowedHost = (request: IncomingMessage) => allowedHosts.has(request.headers.host ?? '');
 
   const server = createServer((request, response) => {
-    void handle(request, response).catch((error: unknown) => sendJson(response, 500, { error: (error as Error).message }));
+    void handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) sendJson(response, statusOfError(error), errorBody(error));
+      else response.destroy();
+    });
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -70,21 +74,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (url.pathname.startsWith('/api/call/')) {
       if (request.method !== 'POST') return sendJson(response, 405, { error: 'Use POST' });
       if (!isAuthorised(request, url)) return sendJson(response, 401, { error: 'Missing or wrong token' });
-      const command = decodeURIComponent(url.pathname.slice('/api/call/'.length));
-      if (!isCommandName(command)) return sendJson(response, 404, { error: `Unknown command "${command}"` });
-      let args: unknown;
-      try {
-        const body = await readBody(request);
-        args = body.length ? JSON.parse(body) : {};
-      } catch (error) {
-        return sendJson(response, 400, { error: `Request body is not valid JSON: ${(error as Error).message}` });
-      }
-      try {
-        return sendJson(response, 200, await engine.call(command, args));
-      } catch (error) {
-        const status = error instanceof StudioError ? 400 : 500;
-        return sendJson(response, status, { error: (error as Error).message });
-      }
+      const command = decodedPath(url.pathname.slice('/api/call/'.length));
+      const args = parseJsonBody(await readBody(request));
+      // The engine checks the command and its arguments against the contract, as it does for IPC.
+      return sendJson(response, 200, await engine.call(command as CommandName, args));
+    }
+    // Anything else under these routes (a path, a name that is no id) is no image of the project.
+    if (/^\/(thumbnails|images)\//.test(url.pathname) && !/^\/(thumbnails|images)\/\d+\.webp$/.test(url.pathname)) {
+      return sendJson(response, 404, { error: 'No such image: images are addressed by id, as /images/<id>.webp' });
     }
     const thumbnail = /^\/thumbnails\/(\d+)\.webp$/.exec(url.pathname);
     if (thumbnail) {
@@ -102,7 +99,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { error: 'Use GET' });
     if (!rendererDir) return sendText(response, 503, 'The browser UI is not built yet: run `npm run build`, then start the server again.');
-    const requested = normalize(join(rendererDir, decodeURIComponent(url.pathname)));
+    const requested = normalize(join(rendererDir, decodedPath(url.pathname)));
     if (!requested.startsWith(rendererDir + sep) && requested !== rendererDir) return sendJson(response, 403, { error: 'Outside the UI folder' });
     const file = existsSync(requested) && statSync(requested).isFile() ? requested : join(rendererDir, 'index.html');
     return sendFile(response, file, file.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable');
@@ -142,18 +139,35 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   };
 }
 
+function decodedPath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    throw new RequestError(`Malformed escape in the path ${path}`, 400);
+  }
+}
+
+function parseJsonBody(body: string): unknown {
+  try {
+    return body.length ? JSON.parse(body) : {};
+  } catch (error) {
+    throw new RequestError(`Request body is not valid JSON: ${(error as Error).message}`, 400);
+  }
+}
+
+/** Reads the whole body; one too large is read to its end and refused, so the client still gets the 413. */
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBodyBytes) {
-        reject(new Error('body too large'));
-        request.destroy();
-      } else chunks.push(chunk);
+      if (size <= maxBodyBytes) chunks.push(chunk);
     });
-    request.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => {
+      if (size > maxBodyBytes) reject(new RequestError(`Request body too large: ${size} bytes, at most ${maxBodyBytes}`, 413));
+      else resolveBody(Buffer.concat(chunks).toString('utf8'));
+    });
     request.on('error', reject);
   });
 }

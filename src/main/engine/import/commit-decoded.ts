@@ -6,6 +6,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import type { ImportFailure } from '../../../shared/contract';
 import type { PixelCacheWriter } from '../data/pixel-cache';
 import type { ProjectStore } from '../store/project-store';
+import { diskFullError, isDiskFull } from '../store/disk-full';
 import type { DecodedImage, DecodeOutcome } from './decode';
 import { relativePath, type ImagePaths } from './image-paths';
 import type { FileToRead } from './rescan-plan';
@@ -35,12 +36,23 @@ export class DecodedFileCommitter {
   }
 
   /** Commits decoded files in the order given, so of two identical files the first path found is primary. */
-  readonly commitBatch = (batch: [PendingFile, DecodeOutcome][]): void =>
+  readonly commitBatch = (batch: [PendingFile, DecodeOutcome][]): void => {
+    try {
+      this.#commitInOneTransaction(batch);
+    } catch (error) {
+      // A full disk stops the import, whether a file write or the commit hit it; the batch rolls back whole.
+      if (!isDiskFull(error)) throw error;
+      throw diskFullError(this.store.layout.dir, error, 'the import stopped; the images imported before are kept, and importing again once there is space completes it');
+    }
+  };
+
+  readonly #commitInOneTransaction = (batch: [PendingFile, DecodeOutcome][]): void =>
     this.store.db.transaction(() => {
       for (const [item, outcome] of batch) {
         try {
           this.#commit(item, outcome);
         } catch (error) {
+          if (isDiskFull(error)) throw error; // not this file's fault: see commitBatch
           // One odd file (say, a path the database refuses) must not stop the rest of the import.
           this.fail({ path: item.file.path, reason: (error as Error).message });
         }

@@ -6,6 +6,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import type { Dirent, Stats } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { ImportFailure } from '../../../shared/contract';
+import { StudioError } from '../../../shared/contract';
 import { describeFileError } from './reasons';
 
 /** The endings import looks at; anything else in the folder is ignored, not reported. */
@@ -90,9 +91,9 @@ export async function scanImageFiles(folder: string, signal?: AbortSignal): Prom
   }
 
   const top = await stat(folder).catch((error: unknown) => {
-    throw new Error(`${folder}: ${describeFileError(error)}`);
+    throw new StudioError(`${folder}: ${describeFileError(error)}`);
   });
-  if (!top.isDirectory()) throw new Error(`${folder}: not a folder`);
+  if (!top.isDirectory()) throw new StudioError(`${folder}: not a folder`);
   await walk(folder);
   result.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return result;

@@ -165,8 +165,13 @@ export class JobRunner {
       result: outcome.result,
       error: outcome.error,
     };
-    store.appendRunLog(job.snapshot.runId, message);
-    store.finishRun(job.snapshot.runId, state, metrics, outcome.backend ?? null);
+    try {
+      store.appendRunLog(job.snapshot.runId, message);
+      store.finishRun(job.snapshot.runId, state, metrics, outcome.backend ?? null);
+    } catch (error) {
+      // A full disk can refuse even this; the job has still ended, and the next open marks its run interrupted.
+      job.snapshot.message += ` (its run could not be recorded: ${(error as Error).message})`;
+    }
     this.#active = null;
     this.publish(job.snapshot);
     job.resolveFinished(job.snapshot);

@@ -22,6 +22,8 @@ import type {
 import { StudioError } from '../../../shared/contract';
 import { LabelHistory, type LabelActor, type LabelAssignment } from '../labels/history';
 import { schemaSql, schemaVersion } from './schema';
+import { acquireProjectLock, type ProjectLock } from './project-lock';
+import { checkDatabaseFile, damagedDatabaseError } from './database-file';
 
 export const databaseFileName = 'project.sqlite';
 
@@ -116,14 +118,21 @@ export class ProjectStore {
   readonly db: Database.Database;
   readonly history: LabelHistory;
 
-  private constructor(dir: string, db: Database.Database) {
+  private constructor(
+    dir: string,
+    db: Database.Database,
+    private readonly lock: ProjectLock | null,
+  ) {
     this.layout = new ProjectLayout(dir);
     this.db = db;
     this.history = new LabelHistory(db);
   }
 
-  /** Opens the project in `dir`, creating the folder and database when absent. */
-  static open(dir: string): ProjectStore {
+  /**
+   * Opens the project in `dir`, creating the folder and database when absent. The engine opens it `exclusive`,
+   * so no other SimCLR Studio process can; its own workers open it without, alongside it.
+   */
+  static open(dir: string, { exclusive = false } = {}): ProjectStore {
     const absolute = resolve(dir);
     if (existsSync(absolute) && !statSync(absolute).isDirectory()) {
       throw new StudioError(`${absolute}: not a folder, so it cannot hold a project`);
@@ -137,18 +146,18 @@ export class ProjectStore {
       );
     }
     for (const folder of [absolute, layout.thumbnails, layout.cache]) mkdirSync(folder, { recursive: true });
-    const db = new Database(layout.database);
-    db.pragma('journal_mode = WAL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    db.exec(schemaSql);
-    adoptLegacyDuplicatePaths(db);
-    db.pragma(`user_version = ${schemaVersion}`);
-    return new ProjectStore(absolute, db);
+    const lock = exclusive ? acquireProjectLock(absolute) : null;
+    try {
+      return new ProjectStore(absolute, openDatabase(layout.database, isNew), lock);
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
   }
 
   close(): void {
     this.db.close();
+    this.lock?.release();
   }
 
   // --- images ---------------------------------------------------------------------------------------------
@@ -221,6 +230,12 @@ export class ProjectStore {
 
   imageIds(): number[] {
     return (this.db.prepare('SELECT id FROM images ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+  }
+
+  /** The ids given that name no image of the project, in the order given. */
+  unknownImageIds(ids: number[]): number[] {
+    const exists = this.db.prepare('SELECT 1 FROM images WHERE id = ?').pluck();
+    return [...new Set(ids)].filter((id) => exists.get(id) === undefined);
   }
 
   /** Primary paths by image id; ids without an image are left out. */
@@ -549,6 +564,25 @@ function runInfoOf(r: RunRow): RunInfo {
     options: JSON.parse(r.options) as Record<string, unknown>,
     metrics: JSON.parse(r.metrics) as Record<string, number>,
   };
+}
+
+/** The project's database, checked first so a damaged file is named and explained rather than half-read. */
+function openDatabase(path: string, isNew: boolean): Database.Database {
+  if (!isNew) checkDatabaseFile(path);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    db.exec(schemaSql);
+    adoptLegacyDuplicatePaths(db);
+    db.pragma(`user_version = ${schemaVersion}`);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw damagedDatabaseError(path, error);
+  }
 }
 
 /** Projects from before image_paths kept only the extra paths, in duplicate_paths: move every path over once. */

@@ -15,6 +15,7 @@ import { resolvePretrainOptions, runOptionsOf, simclrConfigOf, trainingWorkers }
 import { Rng } from '../../ml/rng';
 import { learningRateAt, scheduledStep } from '../../ml/schedule';
 import { SimclrModel } from '../../ml/simclr';
+import { diskFullError, isDiskFull } from '../../store/disk-full';
 import { buildCacheWithProgress } from './build-cache';
 import type { Task, TaskContext } from './task';
 
@@ -36,10 +37,25 @@ interface RunRecord {
 async function saveCheckpointAtomically(model: SimclrModel, record: RunRecord, dir: string): Promise<void> {
   const next = `${dir}.next`;
   await rm(next, { recursive: true, force: true });
-  await model.saveCheckpoint(next);
-  await writeFile(join(next, runFile), JSON.stringify(record, null, 2));
+  try {
+    await model.saveCheckpoint(next);
+    await writeFile(join(next, runFile), JSON.stringify(record, null, 2));
+  } catch (error) {
+    await rm(next, { recursive: true, force: true }); // frees what the partial copy took
+    if (isDiskFull(error)) throw diskFullError(dir, error, `the checkpoint of epoch ${model.epoch} was not written and the previous one is kept`);
+    throw error;
+  }
   await rm(dir, { recursive: true, force: true });
   await rename(next, dir);
+}
+
+/**
+ * A kill between removing the old checkpoint and renaming the new one into place leaves only `<dir>.next`,
+ * complete once its run.json (written last) is there: adopt it rather than start afresh.
+ */
+async function finishInterruptedSwap(dir: string): Promise<void> {
+  const next = `${dir}.next`;
+  if (!existsSync(dir) && existsSync(join(next, runFile))) await rename(next, dir);
 }
 
 /**
@@ -115,6 +131,7 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
   const { store, report, signal, backend } = context;
   const requested = pretrainOptionsSchema.parse(context.options);
   const checkpointDir = store.layout.pretrainCheckpoint;
+  await finishInterruptedSwap(checkpointDir);
   const canResume = requested.resume && existsSync(join(checkpointDir, 'state.json'));
   if (requested.resume && !canResume) report({ fraction: 0, phase: 'starting', message: 'No checkpoint to resume; starting afresh', metrics: {} });
   let record: RunRecord = { options: resolvePretrainOptions(requested, backend), epochLosses: [] };
