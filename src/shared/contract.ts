@@ -3,13 +3,14 @@
  * renderer and the CLI call it. Argument schemas are checked wherever a call crosses a process boundary.
  */
 import { z } from 'zod';
+import { encoderNames, lrScalings, optimizerNames, pretrainPresetNames, type EncoderName, type PretrainPresetName } from './pretrain-vocabulary';
 
 // ---------------------------------------------------------------------------------------------------------
 // Shared vocabulary
 // ---------------------------------------------------------------------------------------------------------
 
-export const encoderNames = ['resnet-tiny', 'resnet-mini', 'resnet18', 'resnet50'] as const;
-export type EncoderName = (typeof encoderNames)[number];
+export { encoderNames, lrScalings, optimizerNames, pretrainPresetNames } from './pretrain-vocabulary';
+export type { EncoderName, LrScaling, PretrainPresetName } from './pretrain-vocabulary';
 
 /** Fastest first: the order in which the engine tries them when none is forced. */
 export const backendNames = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -194,13 +195,6 @@ export interface JobResults {
 
 const positiveInt = z.number().int().positive();
 
-/** Named starting points for pretraining; explicit options override a preset's values. */
-export const pretrainPresetNames = ['cpu', 'balanced', 'paper'] as const;
-export type PretrainPresetName = (typeof pretrainPresetNames)[number];
-export const optimizerNames = ['adam', 'lars'] as const;
-/** How LARS's default rate follows the batch size B: the paper's 0.075·√B, or its linear 0.3·B/256. */
-export const lrScalings = ['sqrt', 'linear'] as const;
-export type LrScaling = (typeof lrScalings)[number];
 
 /** [min, max] with min ≤ max. */
 const rangeOf = (bound: z.ZodNumber) => z.tuple([bound, bound]).refine(([min, max]) => min <= max, 'a range is [min, max] with min ≤ max');

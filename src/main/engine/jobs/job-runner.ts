@@ -19,6 +19,15 @@ interface ActiveJob {
   resolveFinished: (snapshot: JobSnapshot) => void;
 }
 
+/** A run's log and loss curve are secondary: a full disk must not stop or break the job over them. */
+function keepSecondary(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // The job's own writes (checkpoints, results) report a full disk where it matters.
+  }
+}
+
 export class JobRunner {
   #active: ActiveJob | null = null;
   readonly #finished = new Map<string, Promise<JobSnapshot>>();
@@ -135,15 +144,10 @@ export class JobRunner {
 
   /** What outlives the job in the project: its log lines and the loss after each step. */
   #keep(job: ActiveJob, previous: JobSnapshot, update: ProgressUpdate): void {
-    const { runId } = job.snapshot;
+    if (update.log || update.phase !== previous.phase) keepSecondary(() => job.store.appendRunLog(job.snapshot.runId, update.message));
     const { step, epoch, loss } = update.metrics;
-    try {
-      if (update.log || update.phase !== previous.phase) job.store.appendRunLog(runId, update.message);
-      if (step !== undefined && loss !== undefined && Number.isFinite(loss) && step !== previous.metrics.step) {
-        job.store.appendRunLoss(runId, { step, epoch: epoch ?? 0, loss });
-      }
-    } catch {
-      // A full disk must not stop the job over its log; the checkpoint write will say so where it matters.
+    if (step !== undefined && loss !== undefined && Number.isFinite(loss) && step !== previous.metrics.step) {
+      keepSecondary(() => job.store.appendRunLoss(job.snapshot.runId, { step, epoch: epoch ?? 0, loss }));
     }
   }
 
@@ -165,8 +169,8 @@ export class JobRunner {
       result: outcome.result,
       error: outcome.error,
     };
+    keepSecondary(() => store.appendRunLog(job.snapshot.runId, message));
     try {
-      store.appendRunLog(job.snapshot.runId, message);
       store.finishRun(job.snapshot.runId, state, metrics, outcome.backend ?? null);
     } catch (error) {
       // A full disk can refuse even this; the job has still ended, and the next open marks its run interrupted.

@@ -3,7 +3,9 @@
  * cut short, and fail only at some later query (or, for an empty file, silently start a new empty project).
  */
 import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { StudioError } from '../../../shared/contract';
+import { diskFullError, isDiskFull } from './disk-full';
 
 const headerBytes = 100;
 const magic = Buffer.from('SQLite format 3\0', 'latin1');
@@ -53,6 +55,8 @@ export function damagedDatabaseError(path: string, error: unknown): Error {
   if (error instanceof StudioError) return error;
   const code = String((error as { code?: unknown }).code ?? '');
   const reason = (error as Error).message;
+  // Opening writes too (the write-ahead log, interrupted runs): a full disk is the disk's fault, not the file's.
+  if (isDiskFull(error)) return diskFullError(dirname(path), error, 'the project was not opened and nothing in it changed');
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
     return new StudioError(`${path}: the project database is damaged (${reason}); ${restoreHint}`);
   }

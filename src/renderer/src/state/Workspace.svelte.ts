@@ -4,6 +4,7 @@ import type {
   JobKind,
   JobSnapshot,
   ProjectStatus,
+  RunLossPoint,
   StudioEvents,
 } from '../../../shared/contract';
 import { errorMessage, formatCount, formatPercent } from '../lib/format';
@@ -17,13 +18,6 @@ export interface Notice {
   message: string;
 }
 
-export interface LossPoint {
-  /** Position on the chart: the n-th loss report of the run. */
-  x: number;
-  epoch: number;
-  step: number;
-  loss: number;
-}
 
 const maxLossPoints = 1500;
 const jobVerbs: Record<JobKind, string> = {
@@ -43,7 +37,7 @@ export class Workspace {
   #status = $state.raw<ProjectStatus | null>(null);
   #classes = $state.raw<ClassInfo[]>([]);
   #jobs = $state.raw<Partial<Record<JobKind, JobSnapshot>>>({});
-  #lossHistory = $state.raw<LossPoint[]>([]);
+  #lossHistory = $state.raw<RunLossPoint[]>([]);
   #lossJobId: string | null = null;
   #notices = $state.raw<Notice[]>([]);
   #noticeId = 0;
@@ -99,7 +93,8 @@ export class Workspace {
   get notices(): Notice[] {
     return this.#notices;
   }
-  get lossHistory(): LossPoint[] {
+  /** The live pretraining job's loss after each step it reported this session. */
+  get lossHistory(): RunLossPoint[] {
     return this.#lossHistory;
   }
   /** Counters bumped by `projectChanged`; read one in an effect to refetch when that data changes. */
@@ -233,7 +228,7 @@ export class Workspace {
       const same = epoch === last.epoch && step === last.step && loss === last.loss;
       if (older || same) return;
     }
-    let next = [...history, { x: (last?.x ?? -1) + 1, epoch, step, loss }];
+    let next = [...history, { epoch, step, loss }];
     // Halve the resolution rather than grow without bound on long runs.
     if (next.length > maxLossPoints) next = next.filter((_, i) => i % 2 === 0 || i === next.length - 1);
     this.#lossHistory = next;
