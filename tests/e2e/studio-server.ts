@@ -1,7 +1,9 @@
 /** The real server as the CLI starts it (`simclr-studio serve`), for end-to-end tests, and its HTTP API. */
 import { expect } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { generateSampleFolder, type SampleFolder } from '../../src/main/engine/sample/generate-sample';
 
 export interface StudioServer {
   process: ChildProcess;
@@ -34,4 +36,31 @@ export async function startStudioServer(): Promise<StudioServer> {
     return (await response.json()) as T;
   }
   return { process: child, openUrl, api };
+}
+
+/** Waits until the engine runs no job. */
+export async function finishJob(server: StudioServer): Promise<void> {
+  await expect
+    .poll(async () => (await server.api<{ activeJob: { kind: string } | null }>('status')).activeJob?.kind ?? null, {
+      timeout: 180_000,
+      intervals: [300],
+    })
+    .toBeNull();
+}
+
+/**
+ * The server with a project in `work` of a small generated sample, imported, pretrained with a tiny encoder and
+ * embedded: what the suggestion queue and "more like this" need.
+ */
+export async function startEmbeddedSampleServer(work: string, seed: number): Promise<{ server: StudioServer; sample: SampleFolder }> {
+  const sample = await generateSampleFolder(join(work, 'sample'), { perClass: 6, classes: 2, size: 32, seed });
+  const server = await startStudioServer();
+  await server.api('openProject', { dir: join(work, 'project') });
+  await server.api('importFolder', { folder: sample.dir });
+  await finishJob(server);
+  await server.api('startPretrain', { encoder: 'resnet-tiny', epochs: 1, batchSize: 12, imageSize: 16 });
+  await finishJob(server);
+  await server.api('startEmbed', {});
+  await finishJob(server);
+  return { server, sample };
 }

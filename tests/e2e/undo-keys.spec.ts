@@ -7,9 +7,9 @@ import { test, expect, type Locator, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSampleFolder, type SampleFolder } from '../../src/main/engine/sample/generate-sample';
+import type { SampleFolder } from '../../src/main/engine/sample/generate-sample';
 import type { ClassInfo, ImageItem, ProjectStatus } from '../../src/shared/contract';
-import { startStudioServer, type StudioServer } from './studio-server';
+import { startEmbeddedSampleServer, type StudioServer } from './studio-server';
 
 // The page's global its script below uses: this program's TypeScript has no DOM library, and this stays in this file.
 declare const window: { fetch: typeof fetch; sentCommands?: string[] };
@@ -22,28 +22,12 @@ let sample: SampleFolder;
 
 test.beforeAll(async () => {
   test.setTimeout(240_000);
-  sample = await generateSampleFolder(join(work, 'sample'), { perClass: 6, classes: 2, size: 32, seed: 3 });
-  server = await startStudioServer();
-  await server.api('openProject', { dir: join(work, 'project') });
-  await server.api('importFolder', { folder: sample.dir });
-  await finishJob();
-  // A tiny encoder and its embeddings: the suggestion queue and "more like this" need them.
-  await server.api('startPretrain', { encoder: 'resnet-tiny', epochs: 1, batchSize: 12, imageSize: 16 });
-  await finishJob();
-  await server.api('startEmbed', {});
-  await finishJob();
+  ({ server, sample } = await startEmbeddedSampleServer(work, 3));
 });
 
 test.afterAll(() => {
   server?.process.kill('SIGTERM');
 });
-
-/** Waits until the engine runs no job. */
-async function finishJob(): Promise<void> {
-  await expect
-    .poll(async () => (await server.api<ProjectStatus>('status')).activeJob?.kind ?? null, { timeout: 180_000, intervals: [300] })
-    .toBeNull();
-}
 
 const labelled = async () => (await server.api<ProjectStatus>('status')).labelled;
 const tile = (page: Page, id: number): Locator => page.locator(`[data-testid="image-tile"][data-image-id="${id}"]`);

@@ -385,10 +385,11 @@ export class Engine implements CommandHandlers {
     return edited;
   }
 
-  /** After a change that may delete or recreate classes: both the classes and the labels are refetched. */
+  /** After a change that may delete or recreate classes: the classes, labels and predictions (which go and come back with a class) are refetched. */
   #classesChanged(): CommandResults['undoLabels']['history'] {
     this.#emit('projectChanged', { what: 'classes' });
     this.#emit('projectChanged', { what: 'labels' });
+    this.#emit('projectChanged', { what: 'predictions' });
     return this.store.history.state();
   }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../../src/main/engine/engine';
+import { ProjectStore } from '../../../src/main/engine/store/project-store';
 import { tempDir } from '../../helpers/images';
 import { labelsOf, storeWithImages } from '../../helpers/store';
 
@@ -19,7 +20,7 @@ test('each setLabels is one change that undo reverts and redo re-applies', () =>
   assert.deepEqual(labelsOf(store, 4), [cat.id, cat.id, cat.id, null]);
   assert.equal(store.history.undo(), 3);
   assert.deepEqual(labelsOf(store, 4), [null, null, null, null]);
-  assert.throws(() => store.history.undo(), /Nothing to undo/);
+  assert.equal(store.history.state().nextUndo, 'created class dog');
 
   assert.equal(store.history.redo(), 3);
   assert.deepEqual(labelsOf(store, 4), [cat.id, cat.id, cat.id, null]);
@@ -40,7 +41,7 @@ test('a new change after an undo discards the redo branch', () => {
   assert.deepEqual(labelsOf(store, 3), [cat.id, null, cat.id]);
   assert.deepEqual(
     store.history.changes(10).map((c) => [c.summary, c.imageCount, c.undone]),
-    [['1 image → cat', 1, false], ['1 image → cat', 1, false]],
+    [['1 image → cat', 1, false], ['1 image → cat', 1, false], ['created class cat', 0, false]],
   );
 });
 
@@ -84,6 +85,7 @@ test('delete unlabels the class’s images; undo recreates it with its id, name 
   const bird = store.createClass('bird');
   assert.ok(bird.id > dog.id);
 
+  assert.equal(store.history.undo(), 0); // bird's creation, the latest change
   assert.equal(store.history.undo(), 2);
   assert.deepEqual(labelsOf(store, 4), [dog.id, dog.id, cat.id, null]);
   assert.deepEqual(store.classById(dog.id), { id: dog.id, name: 'dog', color: '#abcdef', count: 2 });
@@ -94,7 +96,11 @@ test('undoing a delete refuses, with the reason, when another class took the nam
   const dog = store.createClass('dog');
   store.setLabels([1], dog.id);
   store.deleteClass(dog.id);
-  store.createClass('dog');
+  const newDog = store.createClass('dog');
+  // A fine-tune predicts the new dog, so undoing its creation keeps it (as with a CSV import's classes).
+  store.savePredictions([{ imageId: 1, classId: newDog.id, confidence: 0.8 }]);
+  store.history.undo();
+  assert.deepEqual(store.listClasses().map((c) => c.id), [newDog.id]);
   assert.throws(() => store.history.undo(), /class "dog".*rename that one first/);
   assert.equal(store.history.state().canUndo, true);
 });
@@ -109,6 +115,26 @@ test('rename keeps names unique and recolour changes only the colour', () => {
   assert.deepEqual(store.recolorClass(cat.id, '#000000'), { id: cat.id, name: 'feline', color: '#000000', count: 1 });
   assert.deepEqual(store.renameClass(cat.id, 'feline').name, 'feline');
   assert.throws(() => store.renameClass(99, 'x'), /No class with id 99/);
+});
+
+test('creating and renaming a class are undoable changes, named in the history', () => {
+  const store = storeWithImages(1);
+  const cat = store.createClass('cat', '#123456');
+  assert.equal(store.history.state().nextUndo, 'created class cat');
+  store.renameClass(cat.id, 'feline');
+  assert.equal(store.history.state().nextUndo, 'renamed class cat to feline');
+  store.renameClass(cat.id, 'feline'); // the name it has already: nothing to undo
+  assert.equal(store.history.changes(10).length, 2);
+
+  store.history.undo();
+  assert.deepEqual(store.listClasses(), [{ id: cat.id, name: 'cat', color: '#123456', count: 0 }]);
+  store.history.undo();
+  assert.deepEqual(store.listClasses(), []);
+  store.history.redo();
+  assert.deepEqual(store.listClasses(), [{ id: cat.id, name: 'cat', color: '#123456', count: 0 }]);
+  store.history.redo();
+  assert.equal(store.classById(cat.id).name, 'feline');
+  assert.deepEqual(store.history.state(), { canUndo: true, canRedo: false, nextUndo: 'renamed class cat to feline', nextRedo: null });
 });
 
 test('a CSV import through the engine is one undoable change by the csv actor, and labels --out writes the labels', async () => {
@@ -150,23 +176,29 @@ test('undoing a CSV import removes the classes it created once they hold no labe
   const imported = engine.store.listClasses();
   assert.deepEqual(imported.map((c) => [c.name, c.count]), [['cat', 1], ['dog', 2], ['bird', 1]]);
   const [dog, bird] = imported.slice(1);
-  engine.store.renameClass(bird.id, 'finch'); // renamed after the import: redo must bring back the class as it was
+  engine.store.renameClass(bird.id, 'finch'); // a change of its own, after the import
 
+  await engine.undoLabels();
+  assert.equal(engine.store.classById(bird.id).name, 'bird');
   await engine.undoLabels();
   assert.deepEqual(labelsOf(engine.store, 4), [null, null, null, cat.id]);
   assert.deepEqual(engine.store.listClasses(), [{ id: cat.id, name: 'cat', color: '#111111', count: 1 }]);
-  // A class created meanwhile must not take an id that redo will need again.
-  const fish = engine.store.createClass('fish');
-  assert.ok(fish.id > bird.id);
 
   await engine.redoLabels();
   assert.deepEqual(labelsOf(engine.store, 4), [cat.id, dog.id, bird.id, dog.id]);
+  await engine.redoLabels();
   assert.deepEqual(engine.store.listClasses().map((c) => [c.id, c.name, c.color, c.count]), [
     [cat.id, 'cat', '#111111', 1],
     [dog.id, 'dog', dog.color, 2],
     [bird.id, 'finch', bird.color, 1],
-    [fish.id, 'fish', fish.color, 0],
   ]);
+
+  // A class created after an undo discards the redo branch and must not take an id that branch had.
+  await engine.undoLabels();
+  await engine.undoLabels();
+  const fish = engine.store.createClass('fish');
+  assert.ok(fish.id > bird.id);
+  assert.equal(engine.store.history.state().canRedo, false);
   engine.close();
 });
 
@@ -180,4 +212,51 @@ test('undoing an import keeps a class it created while the last fine-tune still 
   assert.equal(store.count('predictions'), 2);
   store.history.redo();
   assert.deepEqual(store.listClasses().map((c) => [c.id, c.count]), [[dog.id, 1], [cat.id, 1]]);
+});
+
+/** Every image's prediction as [imageId, classId, confidence], in id order. */
+function predictionsOf(store: ProjectStore): [number, number, number][] {
+  const rows = store.db.prepare('SELECT image_id, class_id, confidence FROM predictions ORDER BY image_id').raw().all();
+  return rows as [number, number, number][];
+}
+
+test('undoing a class delete or merge brings back the predictions of that class, even after the project is reopened', () => {
+  let store = storeWithImages(30);
+  const dir = store.layout.dir;
+  const [cat, dog, bird] = ['cat', 'dog', 'bird'].map((name) => store.createClass(name));
+  store.setLabels([1, 2], dog.id);
+  const classes = [cat, dog, bird];
+  store.savePredictions(Array.from({ length: 30 }, (_, i) => ({ imageId: i + 1, classId: classes[i % 3].id, confidence: 0.5 + i / 100 })));
+  const predicted = predictionsOf(store);
+
+  store.deleteClass(dog.id);
+  assert.equal(store.count('predictions'), 20); // the class's own predictions go with it
+  store.close();
+  store = ProjectStore.open(dir); // the history lives in the project file, not in memory
+  store.history.undo();
+  assert.deepEqual(predictionsOf(store), predicted);
+  assert.deepEqual(labelsOf(store, 3), [dog.id, dog.id, null]);
+
+  store.history.redo();
+  assert.equal(store.count('predictions'), 20);
+  store.history.undo();
+  assert.deepEqual(predictionsOf(store), predicted);
+
+  store.mergeClasses([bird.id], cat.id);
+  assert.equal(store.count('predictions'), 20);
+  store.history.undo();
+  assert.deepEqual(predictionsOf(store), predicted);
+  store.close();
+});
+
+test('undoing a class delete keeps the predictions of a fine-tune made after it', () => {
+  const store = storeWithImages(4);
+  const [cat, dog] = ['cat', 'dog'].map((name) => store.createClass(name));
+  store.savePredictions([1, 2, 3, 4].map((imageId) => ({ imageId, classId: imageId % 2 ? cat.id : dog.id, confidence: 0.7 })));
+  store.deleteClass(dog.id);
+  // A fine-tune without dog predicts cat for all but image 4, which it leaves out.
+  store.savePredictions([1, 2, 3].map((imageId) => ({ imageId, classId: cat.id, confidence: 0.9 })));
+  store.history.undo();
+  // The newer predictions stand; only an image the newer fine-tune left without one gets its old prediction back.
+  assert.deepEqual(predictionsOf(store), [[1, cat.id, 0.9], [2, cat.id, 0.9], [3, cat.id, 0.9], [4, dog.id, 0.7]]);
 });

@@ -307,7 +307,16 @@ export class ProjectStore {
     return found;
   }
 
+  /** Creates a class as one undoable change (its undo removes it again once unused). */
   createClass(name: string, color?: string): ClassInfo {
+    return this.db.transaction(() => {
+      const created = this.#insertClass(name, color);
+      this.history.record({ actor: 'user', summary: () => `created class ${name}`, assignments: [], createdClassIds: [created.id] });
+      return created;
+    })();
+  }
+
+  #insertClass(name: string, color?: string): ClassInfo {
     const existing = this.classByName(name);
     if (existing) throw new StudioError(`A class named "${name}" already exists`);
     const chosen = color ?? classPalette[this.count('classes') % classPalette.length];
@@ -318,11 +327,12 @@ export class ProjectStore {
     return { id, name, color: chosen, count: 0 };
   }
 
+  /** Renames a class as one undoable change. */
   renameClass(classId: number, name: string): ClassInfo {
     const renamed = this.classById(classId);
     const clash = this.classByName(name);
     if (clash && clash.id !== classId) throw new StudioError(`A class named "${name}" already exists; choose another name`);
-    this.db.prepare('UPDATE classes SET name = ? WHERE id = ?').run(name, classId);
+    this.history.record({ actor: 'user', summary: () => `renamed class ${renamed.name} to ${name}`, assignments: [], renames: [{ classId, name }] });
     return { ...renamed, name };
   }
 
@@ -394,7 +404,7 @@ export class ProjectStore {
       const idOf = new Map([...new Set(nameOf.values())].map((name) => {
         const known = this.classByName(name);
         if (known) return [name, known.id] as const;
-        const made = this.createClass(name);
+        const made = this.#insertClass(name); // one change with the labels, not a change of its own
         createdClassIds.push(made.id);
         return [name, made.id] as const;
       }));

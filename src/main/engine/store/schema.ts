@@ -1,5 +1,9 @@
-/** The project database's tables. Bump `schemaVersion` and add a migration step when this changes. */
-export const schemaVersion = 1;
+/**
+ * The project database's tables. Bump `schemaVersion` and add a migration step when this changes; a new table
+ * needs none, since opening a project runs these CREATE TABLE IF NOT EXISTS (version 2 added the history's
+ * renamed classes and kept predictions).
+ */
+export const schemaVersion = 2;
 
 export const schemaSql = `
 CREATE TABLE IF NOT EXISTS images (
@@ -48,7 +52,7 @@ CREATE TABLE IF NOT EXISTS labels (
   updated_at TEXT NOT NULL DEFAULT (datetime('now'))
 );
 
--- The label history: one row per undoable change (setLabels, a CSV import, a merge, a delete).
+-- The label history: one row per undoable change (setLabels, a CSV import, a merge, a delete, a new class, a rename).
 CREATE TABLE IF NOT EXISTS label_changes (
   id INTEGER PRIMARY KEY,
   at TEXT NOT NULL DEFAULT (datetime('now')),
@@ -74,13 +78,31 @@ CREATE TABLE IF NOT EXISTS label_change_classes (
   PRIMARY KEY (change_id, class_id)
 );
 
--- Classes a change created (a CSV's new names): undo removes them once unused, keeping name and colour for redo.
+-- Classes a change created (a new class, a CSV's new names): undo removes them once unused, keeping name and colour for redo.
 CREATE TABLE IF NOT EXISTS label_change_created_classes (
   change_id INTEGER NOT NULL REFERENCES label_changes(id) ON DELETE CASCADE,
   class_id INTEGER NOT NULL,
   name TEXT NOT NULL,
   color TEXT NOT NULL,
   PRIMARY KEY (change_id, class_id)
+);
+
+-- Classes a change renamed (a rename), so undo and redo can give each the name it had on either side.
+CREATE TABLE IF NOT EXISTS label_change_renamed_classes (
+  change_id INTEGER NOT NULL REFERENCES label_changes(id) ON DELETE CASCADE,
+  class_id INTEGER NOT NULL,
+  before_name TEXT NOT NULL,
+  after_name TEXT NOT NULL,
+  PRIMARY KEY (change_id, class_id)
+);
+
+-- Predictions that went with a class a change deleted (a foreign key cascades them away), so its undo restores them.
+CREATE TABLE IF NOT EXISTS label_change_predictions (
+  change_id INTEGER NOT NULL REFERENCES label_changes(id) ON DELETE CASCADE,
+  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  class_id INTEGER NOT NULL,
+  confidence REAL NOT NULL,
+  PRIMARY KEY (change_id, image_id)
 );
 
 CREATE TABLE IF NOT EXISTS embeddings (
