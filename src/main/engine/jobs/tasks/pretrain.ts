@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { PretrainEstimate, PretrainOptions, PretrainResult, ResolvedPretrainOptions } from '../../../../shared/contract';
+import type { PretrainOptions, PretrainResult, ResolvedPretrainOptions } from '../../../../shared/contract';
 import { StudioError, pretrainOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
 import { inMicroBatches } from '../../ml/micro-batch';
@@ -17,7 +17,8 @@ import { learningRateAt, scheduledStep } from '../../ml/schedule';
 import { SimclrModel } from '../../ml/simclr';
 import { diskFullError, isDiskFull } from '../../store/disk-full';
 import { buildCacheWithProgress } from './build-cache';
-import type { Task, TaskContext } from './task';
+import { measureSteps } from './pretrain-estimate';
+import type { Task } from './task';
 
 const checkpointEveryMs = 5 * 60_000;
 /** Warm-up over the first tenth of training, then cosine decay (the paper warms up for 10 epochs of 100). */
@@ -85,46 +86,6 @@ function createModel(options: ResolvedPretrainOptions): SimclrModel {
 /** The numeric options, for the run's metrics (which `status` lists). */
 function optionMetrics(o: ResolvedPretrainOptions): Record<string, number> {
   return { imageSize: o.imageSize, epochsPlanned: o.epochs, temperature: o.temperature, learningRate: o.learningRate, colorStrength: o.colorStrength, seed: o.seed };
-}
-
-/** Timed steps in a dry run, after the untimed first; more only while they are quick (a small model's steps vary). */
-const estimateSteps = { min: 3, max: 10, seconds: 10 };
-
-/**
- * A dry run: trains a throwaway model for a few steps on real batches and scales the time they took to the
- * planned run. The first step is not timed: it compiles kernels and fills caches that later steps reuse.
- */
-async function measureSteps(
-  trainBatch: (batchIds: number[], learningRate: number) => Promise<number>,
-  plan: { imageIds: number[]; batchSize: number; stepsPerEpoch: number; stepsLeft: number; budgetSeconds?: number } & Pick<TaskContext, 'report' | 'signal'>,
-): Promise<PretrainEstimate> {
-  const { imageIds, batchSize, stepsPerEpoch, stepsLeft, budgetSeconds, report, signal } = plan;
-  const batches = chunk(new Rng(1).shuffle([...imageIds]), batchSize).slice(0, stepsPerEpoch);
-  const batchAt = (i: number) => batches[i % batches.length];
-  report({ fraction: 0, phase: 'estimating', message: 'Estimating: a first, untimed step', metrics: {} });
-  await trainBatch(batchAt(0), 0);
-  let timed = 0;
-  const startedAt = performance.now();
-  const seconds = () => (performance.now() - startedAt) / 1000;
-  while (timed < estimateSteps.max && (timed < estimateSteps.min || seconds() < estimateSteps.seconds)) {
-    signal.throwIfAborted();
-    await trainBatch(batchAt(timed + 1), 0);
-    timed++;
-    report({ fraction: Math.min(1, timed / estimateSteps.min), phase: 'estimating', message: `Estimating: timed ${timed} step${timed === 1 ? '' : 's'}`, metrics: {} });
-  }
-  const secondsPerStep = seconds() / timed;
-  const trainingSeconds = secondsPerStep * stepsLeft;
-  const endedByBudget = budgetSeconds !== undefined && budgetSeconds < trainingSeconds;
-  return {
-    measuredSteps: timed,
-    secondsPerStep,
-    imagesPerSecond: batchSize / secondsPerStep,
-    images: imageIds.length,
-    stepsPerEpoch,
-    steps: endedByBudget ? Math.floor(budgetSeconds / secondsPerStep) : stepsLeft,
-    seconds: endedByBudget ? budgetSeconds : trainingSeconds,
-    endedByBudget,
-  };
 }
 
 export const pretrainTask: Task<PretrainResult> = async (context) => {
