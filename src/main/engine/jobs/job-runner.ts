@@ -169,13 +169,14 @@ export class JobRunner {
       result: outcome.result,
       error: outcome.error,
     };
-    keepSecondary(() => store.appendRunLog(job.snapshot.runId, message));
     try {
       store.finishRun(job.snapshot.runId, state, metrics, outcome.backend ?? null);
     } catch (error) {
       // A full disk can refuse even this; the job has still ended, and the next open marks its run interrupted.
       job.snapshot.message += ` (its run could not be recorded: ${(error as Error).message})`;
     }
+    // After the run's state, which matters more where the disk has room for one write only.
+    keepSecondary(() => store.appendRunLog(job.snapshot.runId, message));
     this.#active = null;
     this.publish(job.snapshot);
     job.resolveFinished(job.snapshot);
