@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSampleFolder } from '../../src/main/engine/sample/generate-sample';
-import { startStudioServer, type StudioServer } from './studio-server';
+import { openProjectInUi, startStudioServer, type StudioServer } from './studio-server';
 
 const work = mkdtempSync(join(tmpdir(), 'simclr-e2e-picker-'));
 /** Class folders with the images; nothing at the top. */
@@ -36,10 +36,7 @@ test.afterAll(() => {
 
 test('a folder of class folders shows its images as in sub-folders and imports from the picker', async ({ page }) => {
   await page.goto(server.openUrl);
-  await page.getByTestId('nav-project').click();
-  await page.getByTestId('project-path').fill(join(work, 'project'));
-  await page.getByTestId('project-open').click();
-  await expect(page.getByTestId('project-summary')).toBeVisible();
+  await openProjectInUi(page, join(work, 'project'));
   await page.getByTestId('nav-import').click();
 
   // Browse from the big tree (counted only up to the limit) up to the class folders' parent.

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSampleFolder } from '../../src/main/engine/sample/generate-sample';
-import { startStudioServer, type StudioServer } from './studio-server';
+import { openProjectInUi, startStudioServer, type StudioServer } from './studio-server';
 
 const work = mkdtempSync(join(tmpdir(), 'simclr-e2e-notices-'));
 const sampleDir = join(work, 'sample');
@@ -26,12 +26,6 @@ test.afterAll(() => {
   server?.process.kill('SIGTERM');
 });
 
-async function openProject(page: Page, dir: string): Promise<void> {
-  await page.getByTestId('nav-project').click();
-  await page.getByTestId('project-path').fill(dir);
-  await page.getByTestId('project-open').click();
-}
-
 async function importFolder(page: Page, folder: string): Promise<void> {
   await page.getByTestId('nav-import').click();
   await page.getByTestId('import-path').fill(folder);
@@ -43,10 +37,11 @@ test('a failure notice clears when the same thing next works, and can be dismiss
   await page.goto(server.openUrl);
 
   // A project that cannot be opened, then one that can: the first failure is no longer true.
-  await openProject(page, notAFolder);
+  await page.getByTestId('nav-project').click();
+  await page.getByTestId('project-path').fill(notAFolder);
+  await page.getByTestId('project-open').click();
   await expect(banners).toHaveCount(1);
-  await openProject(page, join(work, 'project'));
-  await expect(page.getByTestId('project-summary')).toBeVisible();
+  await openProjectInUi(page, join(work, 'project'));
   await expect(banners).toHaveCount(0);
 
   // An import job that fails, then a new import run that works.

@@ -7,7 +7,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startStudioServer, type StudioServer } from './studio-server';
+import { openProjectInUi, startStudioServer, type StudioServer } from './studio-server';
 
 declare const document: { cookie: string };
 
@@ -24,10 +24,7 @@ test.afterAll(() => {
 
 /** The page talks to the engine: a project opens and no notice appears. */
 async function expectWorking(page: Page, projectName: string): Promise<void> {
-  await page.getByTestId('nav-project').click();
-  await page.getByTestId('project-path').fill(join(work, projectName));
-  await page.getByTestId('project-open').click();
-  await expect(page.getByTestId('project-summary')).toBeVisible();
+  await openProjectInUi(page, join(work, projectName));
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 }
 
