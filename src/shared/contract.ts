@@ -406,7 +406,10 @@ export interface DirectoryListing {
   path: string;
   parent: string | null;
   entries: { name: string; path: string; isDirectory: boolean }[];
+  /** Image files directly in this folder. */
   imageFiles: number;
+  /** Image files in its sub-folders at any depth (importing the folder takes them in), counted up to a limit. */
+  imagesInSubfolders: { count: number; complete: boolean };
 }
 
 export interface CommandResults {

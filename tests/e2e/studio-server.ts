@@ -1,5 +1,5 @@
 /** The real server as the CLI starts it (`simclr-studio serve`), for end-to-end tests, and its HTTP API. */
-import { expect } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -63,4 +63,12 @@ export async function startEmbeddedSampleServer(work: string, seed: number): Pro
   await server.api('startEmbed', {});
   await finishJob(server);
   return { server, sample };
+}
+
+/** Opens a project folder (creating the project) in the UI's Project view, as a user does. */
+export async function openProjectInUi(page: Page, dir: string): Promise<void> {
+  await page.getByTestId('nav-project').click();
+  await page.getByTestId('project-path').fill(dir);
+  await page.getByTestId('project-open').click();
+  await expect(page.getByTestId('project-summary')).toBeVisible();
 }

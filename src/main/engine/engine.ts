@@ -21,6 +21,7 @@ import { StudioError, commandSchemas, parseArgs } from '../../shared/contract';
 import { importFolder, importPaths, type ImportOptions, type ImportProgress } from './import/import-folder';
 import { isImageFileName } from './import/scan';
 import { describeFileError } from './import/reasons';
+import { countImagesInSubfolders } from './import/count-images';
 import { JobRunner } from './jobs/job-runner';
 import type { WorkerLauncher } from './jobs/protocol';
 import { launchNodeWorker } from './jobs/node-launcher';
@@ -180,6 +181,7 @@ export class Engine implements CommandHandlers {
         .map((d) => ({ name: d.name, path: join(target, d.name), isDirectory: true }))
         .sort((a, b) => a.name.localeCompare(b.name)),
       imageFiles: visible.filter((d) => d.isFile() && isImageFileName(d.name)).length,
+      imagesInSubfolders: await countImagesInSubfolders(target),
     };
   }
 

@@ -3,17 +3,41 @@ import type { EventName } from '../../../shared/contract';
 
 const tokenKey = 'simclr-studio.token';
 
-/** The server prints a URL with `?token=`; keep it for reloads and take it out of the address bar. */
+/**
+ * Where the token waits between page loads: this origin's localStorage, so a reload, a new tab or the address bar's
+ * URL pasted elsewhere in this browser keep working. Only pages of this exact origin (scheme, host and port) read
+ * it, unlike a cookie, which every port of 127.0.0.1 would get; the token changes every run and a refused one is
+ * forgotten. Null where the browser keeps no storage.
+ */
+function tokenStorage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+/** The server prints a URL with `?token=`; keep the token for later loads and take it out of the address bar. */
 export function takeToken(): string {
   const url = new URL(location.href);
   const fromUrl = url.searchParams.get('token');
-  if (fromUrl) {
-    sessionStorage.setItem(tokenKey, fromUrl);
-    url.searchParams.delete('token');
-    history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+  const storage = tokenStorage();
+  if (!fromUrl) return storage?.getItem(tokenKey) ?? '';
+  try {
+    storage?.setItem(tokenKey, fromUrl);
+  } catch {
+    // A full or refused storage: leaving the token in the address bar is what still lets a reload work.
     return fromUrl;
   }
-  return sessionStorage.getItem(tokenKey) ?? '';
+  if (!storage) return fromUrl;
+  url.searchParams.delete('token');
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+  return fromUrl;
+}
+
+/** What to do without a token that works: the server's terminal has the address with one. */
+function tokenAdvice(): string {
+  return `Open the address the server printed when it started (\`npm run serve\` or \`simclr-studio serve\` shows ${location.origin}/?token=…), or restart it to get a new one.`;
 }
 
 type Handler = (event: EventName, payload: unknown) => void;
@@ -90,6 +114,7 @@ export function createHttpTransport(token: string = takeToken()): StudioTranspor
   return {
     name: 'http',
     async call(command, args) {
+      if (!token) throw new Error(`This page has no session token, so the engine will not answer it. ${tokenAdvice()}`);
       let response: Response;
       try {
         response = await fetch(httpRoutes.call(command), {
@@ -107,17 +132,20 @@ export function createHttpTransport(token: string = takeToken()): StudioTranspor
       } catch {
         if (response.ok) throw new Error(`The engine sent a reply that is not JSON for ${command}.`);
       }
+      if (response.status === 401) {
+        // From an earlier run of the server, or mistyped: keeping it would only fail again on the next load.
+        if (tokenStorage()?.getItem(tokenKey) === token) tokenStorage()?.removeItem(tokenKey);
+        throw new Error(`The engine refused this page's session token (the server may have restarted). ${tokenAdvice()}`);
+      }
       if (!response.ok) {
         const error = (body as { error?: unknown } | undefined)?.error;
         if (typeof error === 'string' && error) throw new Error(error);
-        if (response.status === 401 || response.status === 403) {
-          throw new Error('The engine refused the session token. Open the URL the server printed (it ends in ?token=…).');
-        }
         throw new Error(`${command} failed: HTTP ${response.status} ${response.statusText}`.trim());
       }
       return body;
     },
-    listen: (handler) => events.add(handler),
+    // Without a token the socket would only be refused, again and again.
+    listen: (handler) => (token ? events.add(handler) : () => {}),
     thumbnailUrl: (imageId) => `${httpRoutes.thumbnail(imageId)}${query}`,
     imageUrl: (imageId) => `${httpRoutes.image(imageId)}${query}`,
   };

@@ -13,9 +13,17 @@ import type { StepId, StepProgress } from './steps';
 type ChangeKind = StudioEvents['projectChanged']['what'];
 export type Revisions = Record<ChangeKind, number>;
 
+/**
+ * What a notice is about: a job kind, opening a project, or reaching the engine at all. When that same thing
+ * next succeeds (or a new run of that job starts), the notice is out of date and goes.
+ */
+export type NoticeTopic = JobKind | 'project' | 'connection';
+
 export interface Notice {
   id: number;
   message: string;
+  /** Null for a one-off failure (a label that could not be set, say): it stays until dismissed or the project changes. */
+  topic: NoticeTopic | null;
 }
 
 
@@ -126,22 +134,31 @@ export class Workspace {
     this.step = step;
   }
 
-  report(error: unknown) {
+  /** Shows a failure; a newer one about the same topic replaces the older, which no longer describes what is wrong. */
+  report(error: unknown, topic: NoticeTopic | null = null) {
     const message = errorMessage(error);
-    if (this.#notices.some((n) => n.message === message)) return;
-    this.#notices = [...this.#notices, { id: ++this.#noticeId, message }];
+    const others = topic ? this.#notices.filter((n) => n.topic !== topic) : this.#notices;
+    if (others.some((n) => n.message === message)) return;
+    this.#notices = [...others, { id: ++this.#noticeId, message, topic }];
   }
 
   dismiss(id: number) {
     this.#notices = this.#notices.filter((n) => n.id !== id);
   }
 
-  /** Runs a command, showing its error in the banner instead of throwing. */
-  async attempt<T>(action: () => Promise<T>): Promise<T | undefined> {
+  /** The thing a topic names worked this time, so what went wrong with it before is over. */
+  #resolve(topic: NoticeTopic) {
+    if (this.#notices.some((n) => n.topic === topic)) this.#notices = this.#notices.filter((n) => n.topic !== topic);
+  }
+
+  /** Runs a command, showing its error in the banner instead of throwing; with a topic, success clears its notices. */
+  async attempt<T>(action: () => Promise<T>, topic: NoticeTopic | null = null): Promise<T | undefined> {
     try {
-      return await action();
+      const result = await action();
+      if (topic) this.#resolve(topic);
+      return result;
     } catch (error) {
-      this.report(error);
+      this.report(error, topic);
       return undefined;
     }
   }
@@ -157,15 +174,18 @@ export class Workspace {
       if (status.activeJob) this.#onJob(status.activeJob);
       else this.#settleLostJobs(status, askedAt);
       this.#loaded = true;
+      this.#resolve('connection');
     } catch (error) {
       this.#loaded = true;
-      this.report(error);
+      this.report(error, 'connection');
     }
   }
 
   async openProject(dir: string): Promise<boolean> {
-    const status = await this.attempt(() => this.#client.openProject({ dir }));
+    const status = await this.attempt(() => this.#client.openProject({ dir }), 'project');
     if (!status) return false;
+    // Every notice so far was about the project that was open before (or about failing to open one).
+    this.#notices = [];
     this.#status = status;
     this.#jobs = {};
     this.#lossHistory = [];
@@ -174,12 +194,20 @@ export class Workspace {
     return true;
   }
 
-  /** Starts a long job and follows it; returns null when the engine refused (the banner says why). */
-  async startJob(start: () => Promise<JobSnapshot>): Promise<JobSnapshot | null> {
-    const job = await this.attempt(start);
-    if (!job) return null;
-    this.#onJob(job);
-    return job;
+  /**
+   * Starts a long job and follows it; returns null when the engine refused (the banner says why, under the job's
+   * kind). Notices clear when the new run is first seen, not when this reply comes: a quick job's failure event
+   * can arrive before it, and must stay.
+   */
+  async startJob(kind: JobKind, start: () => Promise<JobSnapshot>): Promise<JobSnapshot | null> {
+    try {
+      const job = await start();
+      this.#onJob(job);
+      return job;
+    } catch (error) {
+      this.report(error, kind);
+      return null;
+    }
   }
 
   async cancel(job: JobSnapshot) {
@@ -190,10 +218,12 @@ export class Workspace {
     const known = this.#jobs[job.kind];
     // A late "running" snapshot (e.g. a start command's reply) must not revive a job that already ended.
     if (known && known.id === job.id && known.state !== 'running') return;
+    // A new run of a kind (started here, in another tab or from the CLI) makes the last one's failure history.
+    if (known?.id !== job.id) this.#resolve(job.kind);
     this.#jobs = { ...this.#jobs, [job.kind]: job };
     if (job.kind === 'pretrain') this.#recordLoss(job);
     if (job.state !== 'running') {
-      if (job.state === 'failed') this.report(`${jobVerbs[job.kind]} failed: ${job.error ?? 'no reason given'}`);
+      if (job.state === 'failed') this.report(`${jobVerbs[job.kind]} failed: ${job.error ?? 'no reason given'}`, job.kind);
       this.#scheduleRefresh(true);
     }
   }
