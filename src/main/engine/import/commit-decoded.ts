@@ -37,11 +37,14 @@ export class DecodedFileCommitter {
 
   /** Commits decoded files in the order given, so of two identical files the first path found is primary. */
   readonly commitBatch = (batch: [PendingFile, DecodeOutcome][]): void => {
+    this.#newThumbnails = [];
     try {
       this.#commitInOneTransaction(batch);
     } catch (error) {
-      // A full disk stops the import, whether a file write or the commit hit it; the batch rolls back whole.
+      // A full disk stops the import, whether a file write or the commit hit it; the batch rolls back whole,
+      // and so do its new images' thumbnails: their room is what lets the run's end still be recorded.
       if (!isDiskFull(error)) throw error;
+      for (const path of this.#newThumbnails) rmSync(path, { force: true });
       throw diskFullError(this.store.layout.dir, error, 'the import stopped; the images imported before are kept, and importing again once there is space completes it');
     }
   };
@@ -110,8 +113,12 @@ export class DecodedFileCommitter {
   #addNewImage(item: PendingFile, image: DecodedImage): void {
     const { path, mtimeMs } = item.file;
     const id = this.store.addImage({ path, root: item.root, relPath: relativePath(item.root, path), ...contentOf(image) }, mtimeMs);
+    this.#newThumbnails.push(this.store.layout.thumbnail(id));
     this.#saveImageFiles(id, image);
   }
+
+  /** Thumbnails of images new in the batch being committed, removed again if the batch rolls back. */
+  #newThumbnails: string[] = [];
 
   #saveImageFiles(imageId: number, image: DecodedImage): void {
     writeFileSync(this.store.layout.thumbnail(imageId), image.thumbnail);
