@@ -70,4 +70,15 @@ test('the pretrain page estimates a run, and reopens with its settings, loss cur
   await expect(log).toContainText('Starting resnet-tiny at 16 px, batch 16');
   await expect(log).toContainText('Epoch 3/3 done: mean loss');
   await expect(log).toContainText('pretrain finished');
+
+  // A run started elsewhere (the CLI, a script) that named no preset reopens too, over the backend's default.
+  await server.api('startPretrain', { encoder: 'resnet-tiny', epochs: 2, batchSize: 8, imageSize: 16 });
+  await finishJob(server);
+  const third = await page.context().newPage();
+  await third.goto(server.openUrl);
+  await third.getByTestId('nav-pretrain').click();
+  await expect(third.getByTestId('pretrain-preset')).toHaveValue('cpu');
+  await expect(third.getByTestId('pretrain-epochs')).toHaveValue('2');
+  await expect(third.getByTestId('pretrain-batch')).toHaveValue('8');
+  await expect(third.getByTestId('loss-chart')).toHaveAttribute('data-points', '8');
 });
