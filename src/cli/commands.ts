@@ -9,6 +9,7 @@ import { StudioError, backendNames } from '../shared/contract';
 import type { Engine } from '../main/engine/engine';
 import type { StudioClient } from '../shared/client';
 import { startHttpServer } from '../main/transports/http-server';
+import { describeCandidate } from '../shared/candidate-score';
 import { describeEstimate } from '../shared/pretrain-estimate';
 
 type Values = Record<string, string | boolean | undefined>;
@@ -210,12 +211,18 @@ export const commands: Record<string, CliCommand> = {
           features: values.features as FinetuneOptions['features'],
         }),
       );
-      return { labelled: result.labelled, validated: result.validated, valAccuracy: result.valAccuracy, trainAccuracy: result.trainAccuracy };
+      const { labelled, validated, valAccuracy, trainAccuracy, candidates, advice } = result;
+      return { labelled, validated, valAccuracy, trainAccuracy, candidates, advice };
     },
-    describe: (r: Pick<FinetuneResult, 'labelled' | 'validated' | 'valAccuracy' | 'trainAccuracy'>) =>
-      r.valAccuracy === null
-        ? `Fine-tuned on ${r.labelled} labelled images; too few to hold any out for validation (training accuracy ${(r.trainAccuracy * 100).toFixed(1)} %).`
-        : `Fine-tuned on ${r.labelled} labelled images; validation accuracy ${(r.valAccuracy * 100).toFixed(1)} % on ${r.validated} held-out images.`,
+    describe: (r: Omit<FinetuneResult, 'predicted'>) =>
+      [
+        r.valAccuracy === null
+          ? `Fine-tuned on ${r.labelled} labelled images; too few to hold any out for validation (training accuracy ${(r.trainAccuracy * 100).toFixed(1)} %).`
+          : `Fine-tuned on ${r.labelled} labelled images; validation accuracy ${(r.valAccuracy * 100).toFixed(1)} % on ${r.validated} held-out images.`,
+        'The same labels used other ways (95 % intervals):',
+        ...r.candidates.map((c) => `  ${describeCandidate(c)}`),
+        ...(r.advice ? [r.advice] : []),
+      ].join('\n'),
   },
   predict: {
     summary: 'Write path,label,confidence for every image',

@@ -61,6 +61,8 @@ export interface RunInfo {
   backend: string | null;
   options: Record<string, unknown>;
   metrics: Record<string, number>;
+  /** What the run returned, for runs that ended with a result (older projects kept none). */
+  result: JobResult | null;
 }
 
 /** A run's loss after one training step. */
@@ -166,6 +168,24 @@ export interface EmbedResult {
   embedded: number;
   mapped: number;
 }
+/** Ways of classifying the labelled images, measured side by side so the user sees what the labels allow. */
+export const labelCandidateNames = ['finetune', 'linear', 'knn', 'pixels'] as const;
+export type LabelCandidateName = (typeof labelCandidateNames)[number];
+
+/** One way's accuracy, with what it was measured on and its 95 % (Wilson) interval. */
+export interface CandidateScore {
+  name: LabelCandidateName;
+  /** What it is, in a few words, e.g. "linear probe on the pretrained representation h". */
+  description: string;
+  /** Null when nothing could be held out to measure it. */
+  accuracy: number | null;
+  correct: number;
+  validated: number;
+  interval: [number, number] | null;
+  /** How it was measured, e.g. "5-fold cross-validation over 40 labelled images". */
+  measuredOn: string;
+}
+
 export interface FinetuneResult {
   labelled: number;
   /** Labelled images held out from training to measure accuracy; 0 when too few labels to hold any out. */
@@ -175,6 +195,10 @@ export interface FinetuneResult {
   /** Accuracy on the images trained on, after the last epoch. */
   trainAccuracy: number;
   predicted: number;
+  /** The fine-tuned model beside simpler ways of using the same labels: frozen features, and raw pixels. */
+  candidates: CandidateScore[];
+  /** Said plainly when the pretrained features did no better than raw pixels, with what to try; else null. */
+  advice: string | null;
 }
 export interface ExportResult {
   files: string[];

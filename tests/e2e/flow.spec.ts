@@ -146,6 +146,12 @@ test('a user walks every step of the flow in the browser UI', async ({ page }) =
   await page.getByTestId('finetune-features').selectOption('h');
   await page.getByTestId('finetune-start').click();
   await expect(page.getByTestId('finetune-result')).toContainText(/validation accuracy.*%/i, { timeout: 180_000 });
+  // Beside it, the same labels used other ways, each with what it was measured on (16 labels, 4 a class: 4 folds).
+  const candidates = page.getByTestId('finetune-candidates').locator('tbody tr');
+  await expect(candidates).toHaveCount(4);
+  await expect(candidates.nth(1)).toContainText('linear probe on the frozen pretrained representation h');
+  await expect(candidates.nth(1)).toContainText('of 16 right, by 4-fold cross-validation over 16 labelled images');
+  await expect(candidates.nth(3)).toContainText('raw pixels');
   const finetuneRuns = (await server.api<{ runs: { kind: string; options: { features?: string } }[] }>('status')).runs;
   expect(finetuneRuns.find((run) => run.kind === 'finetune')?.options.features).toBe('h');
   await expect(page.getByTestId('prediction-tile').first()).toBeVisible();

@@ -37,6 +37,18 @@ test('two labels a class: fine-tuning reports training accuracy as such and no v
   assert.doesNotMatch(stderr, /NaN/);
   assert.match(stderr, /training accuracy \d+\.\d % \(too few labels to hold any out for validation\)/);
 
+  // Beside it, the same labels used other ways, each measured on what it names: nothing held out for the
+  // fine-tuned model, and 2-fold cross-validation (two images a class) over all four for the others.
+  const candidates = result.candidates as { name: string; accuracy: number | null; validated: number; interval: [number, number] | null; measuredOn: string }[];
+  assert.deepEqual(candidates.map((c) => c.name), ['finetune', 'linear', 'knn', 'pixels']);
+  assert.equal(candidates[0].accuracy, null);
+  assert.equal(candidates[0].measuredOn, 'nothing: too few labels to hold any out');
+  for (const c of candidates.slice(1)) {
+    assert.equal(c.validated, 4);
+    assert.equal(c.measuredOn, '2-fold cross-validation over 4 labelled images');
+    assert.ok(c.accuracy !== null && c.interval !== null && c.interval[0] <= c.accuracy && c.accuracy <= c.interval[1]);
+  }
+
   const finetuneRun = ((await cli('status')).result.runs as { kind: string; metrics: Record<string, number> }[]).find((r) => r.kind === 'finetune')!;
   assert.equal(finetuneRun.metrics.validated, 0);
   assert.equal('valAccuracy' in finetuneRun.metrics, false);

@@ -170,7 +170,7 @@ export class JobRunner {
       error: outcome.error,
     };
     try {
-      store.finishRun(job.snapshot.runId, state, metrics, outcome.backend ?? null);
+      store.finishRun(job.snapshot.runId, state, metrics, outcome.backend ?? null, outcome.result);
     } catch (error) {
       // A full disk can refuse even this; the job has still ended, and the next open marks its run interrupted.
       job.snapshot.message += ` (its run could not be recorded: ${(error as Error).message})`;

@@ -12,6 +12,7 @@ import type {
   ImageSort,
   ImportFailure,
   JobKind,
+  JobResult,
   JobState,
   MapPoint,
   RunHistory,
@@ -111,6 +112,7 @@ interface RunRow {
   backend: string | null;
   options: string;
   metrics: string;
+  result: string | null;
 }
 
 export class ProjectStore {
@@ -522,10 +524,13 @@ export class ProjectStore {
     return Number(info.lastInsertRowid);
   }
 
-  finishRun(runId: number, state: JobState, metrics: Record<string, number>, backend: string | null): void {
-    this.db
-      .prepare("UPDATE runs SET state = ?, metrics = ?, backend = ?, finished_at = datetime('now') WHERE id = ?")
-      .run(state, JSON.stringify(metrics), backend, runId);
+  finishRun(runId: number, state: JobState, metrics: Record<string, number>, backend: string | null, result?: JobResult): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare("UPDATE runs SET state = ?, metrics = ?, backend = ?, finished_at = datetime('now') WHERE id = ?")
+        .run(state, JSON.stringify(metrics), backend, runId);
+      if (result) this.db.prepare('INSERT OR REPLACE INTO run_results (run_id, result) VALUES (?, ?)').run(runId, JSON.stringify(result));
+    })();
   }
 
   /** Runs left 'running' by a process that died are marked so, on open, rather than shown as live. */
@@ -534,7 +539,7 @@ export class ProjectStore {
   }
 
   runs(limit = 50): RunInfo[] {
-    const rows = this.db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT ?').all(limit) as RunRow[];
+    const rows = this.db.prepare(`SELECT ${runColumns} FROM runs r LEFT JOIN run_results ON run_results.run_id = r.id ORDER BY r.id DESC LIMIT ?`).all(limit) as RunRow[];
     return rows.map(runInfoOf);
   }
 
@@ -548,7 +553,7 @@ export class ProjectStore {
 
   /** A run with its log and its loss curve, thinned to at most `maxPoints` evenly spaced steps (the last kept). */
   runHistory(runId: number, maxPoints: number): RunHistory | null {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
+    const row = this.db.prepare(`SELECT ${runColumns} FROM runs r LEFT JOIN run_results ON run_results.run_id = r.id WHERE r.id = ?`).get(runId) as RunRow | undefined;
     if (!row) return null;
     const { count, last } = this.db.prepare('SELECT COUNT(*) AS count, MAX(step) AS last FROM run_losses WHERE run_id = ?').get(runId) as { count: number; last: number | null };
     const stride = Math.max(1, Math.ceil(count / maxPoints));
@@ -563,6 +568,9 @@ export class ProjectStore {
   }
 }
 
+/** A run's row with its result, if it ended with one. */
+const runColumns = 'r.*, run_results.result AS result';
+
 function runInfoOf(r: RunRow): RunInfo {
   return {
     id: r.id,
@@ -573,6 +581,7 @@ function runInfoOf(r: RunRow): RunInfo {
     backend: r.backend,
     options: JSON.parse(r.options) as Record<string, unknown>,
     metrics: JSON.parse(r.metrics) as Record<string, number>,
+    result: r.result === null ? null : (JSON.parse(r.result) as JobResult),
   };
 }
 

@@ -129,6 +129,12 @@ CREATE TABLE IF NOT EXISTS runs (
   metrics TEXT NOT NULL DEFAULT '{}'
 );
 
+-- What a finished run returned (its JobResult as JSON), so a page opened later shows it as it was shown then.
+CREATE TABLE IF NOT EXISTS run_results (
+  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+  result TEXT NOT NULL
+);
+
 -- What a run said worth keeping (its start, phases, epochs, end), shown again when its page is reopened.
 CREATE TABLE IF NOT EXISTS run_log (
   id INTEGER PRIMARY KEY,

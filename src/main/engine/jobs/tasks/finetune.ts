@@ -7,12 +7,14 @@ import type { FinetuneResult } from '../../../../shared/contract';
 import { StudioError, finetuneOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
 import type { PixelCache } from '../../data/pixel-cache';
+import type { ProjectStore } from '../../store/project-store';
 import { buildClassifier, finetuneLearningRate, predictProbabilities, topClasses, trainClassifierEpoch, type TopClass } from '../../ml/classifier';
 import { setLearningRate } from '../../ml/optimizer';
 import { Rng } from '../../ml/rng';
 import { buildCacheWithProgress } from './build-cache';
 import { saveClassifier } from './classifier-artifacts';
 import { loadPretrainedEncoder, loadPretrainedHead, modelInputSize } from './load-encoder';
+import { candidateScore, crossValidatedCandidates, frozenRepresentations, pixelFeatures, pretrainingAdvice } from './label-candidates';
 import type { Task } from './task';
 
 interface Example {
@@ -52,6 +54,15 @@ async function accuracy(model: tf.LayersModel, cache: PixelCache, examples: Exam
   if (examples.length === 0) return NaN;
   const predicted = await predictAll(model, cache, examples.map((e) => e.imageId), batchSize);
   return predicted.filter((p, i) => p.classIndex === examples[i].classIndex).length / examples.length;
+}
+
+/** The frozen pretrained encoder's features and raw pixels, cross-validated over the labelled images. */
+async function compareWithFrozenFeatures(store: ProjectStore, cache: PixelCache, examples: Example[], numClasses: number, seed: number) {
+  const imageIds = examples.map((e) => e.imageId);
+  const frozen = await loadPretrainedEncoder(store);
+  const representations = await frozenRepresentations(frozen, cache, imageIds).finally(() => frozen.dispose());
+  const data = { representations, pixels: pixelFeatures(cache, imageIds), labels: examples.map((e) => e.classIndex), numClasses };
+  return crossValidatedCandidates(data, new Rng(seed + 1));
 }
 
 /** Validation accuracy is a metric only where images were held out; training accuracy never stands in for it. */
@@ -114,8 +125,15 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
     store.savePredictions(allIds.map((imageId, i) => ({ imageId, classId: classIds[predictions[i].classIndex], confidence: predictions[i].confidence })));
     await saveClassifier(store.layout.classifier, model, { labels: classIds.map((id) => names.get(id) ?? String(id)), classIds }, inputSize);
     const validated = validation.length;
+
+    signal.throwIfAborted();
+    report({ fraction: 1, phase: 'comparing', message: 'Comparing with simpler uses of the labels (cross-validated)', metrics: {} });
+    const fineTuned = candidateScore('finetune', Math.round(valAccuracy * validated), validated, validated > 0 ? `${validated} held-out labelled images` : 'nothing: too few labels to hold any out');
+    const candidates = [fineTuned, ...(await compareWithFrozenFeatures(store, cache, examples, classIds.length, options.seed))];
+    const advice = pretrainingAdvice(candidates);
+    if (advice) report({ fraction: 1, phase: 'comparing', message: advice, metrics: {}, log: true });
     return {
-      result: { labelled: examples.length, validated, valAccuracy: validated > 0 ? valAccuracy : null, trainAccuracy, predicted: allIds.length },
+      result: { labelled: examples.length, validated, valAccuracy: validated > 0 ? valAccuracy : null, trainAccuracy, predicted: allIds.length, candidates, advice },
       metrics: { labelled: examples.length, trained: train.length, ...validationMetrics(validated, valAccuracy), trainAccuracy, loss, predicted: allIds.length },
     };
   } finally {

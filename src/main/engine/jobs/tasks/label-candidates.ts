@@ -1,0 +1,121 @@
+/**
+ * What the labels allow, measured side by side: the fine-tuned model (on its held-out images), and by
+ * cross-validation over every labelled image a linear probe and a weighted kNN on the frozen pretrained
+ * representation h, and a linear probe on raw pixels — the baseline that tells whether pretraining helped.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { CandidateScore, LabelCandidateName } from '../../../../shared/contract';
+import { chunk, readImageBatch } from '../../data/batches';
+import type { PixelCache } from '../../data/pixel-cache';
+import { crossValidate, defaultFolds, stratifiedFolds, wilsonInterval } from '../../ml/cross-validation';
+import { knnPredict } from '../../ml/knn';
+import { trainLinearProbe } from '../../ml/linear-probe';
+import type { Rng } from '../../ml/rng';
+
+/** Neighbours that vote: few labels make a large k vote with mostly other classes. */
+const knnNeighbours = 20;
+
+interface Features {
+  values: Float32Array;
+  dim: number;
+}
+
+const descriptions: Record<LabelCandidateName, string> = {
+  finetune: 'the fine-tuned encoder and classifier (what predictions and the export use)',
+  linear: 'linear probe on the frozen pretrained representation h',
+  knn: `weighted ${knnNeighbours}-nearest neighbours on the frozen pretrained representation h`,
+  pixels: 'linear probe on raw pixels (no pretraining): the baseline',
+};
+
+export function candidateScore(name: LabelCandidateName, correct: number, validated: number, measuredOn: string): CandidateScore {
+  return {
+    name,
+    description: descriptions[name],
+    accuracy: validated > 0 ? correct / validated : null,
+    correct,
+    validated,
+    interval: validated > 0 ? wilsonInterval(correct, validated) : null,
+    measuredOn,
+  };
+}
+
+/** h for the given images from the frozen encoder, in inference mode. */
+export async function frozenRepresentations(encoder: tf.LayersModel, cache: PixelCache, imageIds: number[]): Promise<Features> {
+  const parts: Float32Array[] = [];
+  let dim = 0;
+  for (const batchIds of chunk(imageIds, 256)) {
+    const images = readImageBatch(cache, batchIds);
+    const h = encoder.predict(images) as tf.Tensor2D;
+    dim = h.shape[1];
+    parts.push((await h.data()) as Float32Array);
+    images.dispose();
+    h.dispose();
+  }
+  const values = new Float32Array(imageIds.length * dim);
+  parts.reduce((offset, part) => (values.set(part, offset), offset + part.length), 0);
+  return { values, dim };
+}
+
+/** The images' cached pixels in [0, 1], one row each. */
+export function pixelFeatures(cache: PixelCache, imageIds: number[]): Features {
+  return { values: Float32Array.from(cache.read(imageIds), (v) => v / 255), dim: cache.side * cache.side * 3 };
+}
+
+const rowsOf = ({ values, dim }: Features, indices: number[]) => {
+  const rows = new Float32Array(indices.length * dim);
+  indices.forEach((index, i) => rows.set(values.subarray(index * dim, (index + 1) * dim), i * dim));
+  return rows;
+};
+
+async function linearProbePredictions(features: Features, labels: number[], numClasses: number, train: number[], heldOut: number[]): Promise<Int32Array> {
+  const probe = trainLinearProbe(rowsOf(features, train), features.dim, train.map((i) => labels[i]), { numClasses });
+  try {
+    return await probe.predict(rowsOf(features, heldOut));
+  } finally {
+    probe.dispose();
+  }
+}
+
+function knnPredictions(features: Features, labels: number[], train: number[], heldOut: number[]): Promise<Int32Array> {
+  const bank = { features: rowsOf(features, train), labels: train.map((i) => labels[i]) };
+  return knnPredict(bank, rowsOf(features, heldOut), features.dim, { k: knnNeighbours });
+}
+
+/** The frozen-feature candidates and the pixel baseline, each cross-validated on the same stratified folds. */
+export async function crossValidatedCandidates(
+  data: { representations: Features; pixels: Features; labels: number[]; numClasses: number },
+  rng: Rng,
+): Promise<CandidateScore[]> {
+  const { representations, pixels, labels, numClasses } = data;
+  const foldOf = stratifiedFolds(labels, defaultFolds, rng);
+  const folds = Math.max(-1, ...foldOf) + 1;
+  const ways: [LabelCandidateName, (train: number[], heldOut: number[]) => Promise<Int32Array>][] = [
+    ['linear', (train, heldOut) => linearProbePredictions(representations, labels, numClasses, train, heldOut)],
+    ['knn', (train, heldOut) => knnPredictions(representations, labels, train, heldOut)],
+    ['pixels', (train, heldOut) => linearProbePredictions(pixels, labels, numClasses, train, heldOut)],
+  ];
+  const scores: CandidateScore[] = [];
+  for (const [name, fitPredict] of ways) {
+    const { correct, validated } = await crossValidate(labels, foldOf, fitPredict);
+    scores.push(candidateScore(name, correct, validated, `${folds}-fold cross-validation over ${validated} labelled images`));
+  }
+  return scores;
+}
+
+const percent = (score: CandidateScore) => `${((score.accuracy ?? 0) * 100).toFixed(1)} %`;
+
+/**
+ * Plain words when raw pixels classify the labels at least as well as the best use of the pretrained encoder:
+ * its features have not learnt what tells these classes apart (yet).
+ */
+export function pretrainingAdvice(candidates: CandidateScore[]): string | null {
+  const pixels = candidates.find((c) => c.name === 'pixels');
+  const pretrained = candidates.filter((c) => c.name !== 'pixels' && c.accuracy !== null).sort((a, b) => b.accuracy! - a.accuracy!)[0];
+  if (!pixels || pixels.accuracy === null || !pretrained || pretrained.accuracy! > pixels.accuracy) return null;
+  return (
+    `Pretraining has not helped yet: raw pixels classify these labels as well as the pretrained encoder does ` +
+    `(pixels ${percent(pixels)}, best with the encoder ${percent(pretrained)} by ${pretrained.name}; ${pixels.measuredOn}). ` +
+    `Try pretraining longer (more epochs or a longer time budget), a larger encoder (resnet-mini), stronger colour ` +
+    `distortion (colour strength 1.0) where colour does not tell the classes apart, or more labels.`
+  );
+}

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { candidateScore, crossValidatedCandidates, pretrainingAdvice } from '../../../src/main/engine/jobs/tasks/label-candidates';
+import { initBackend } from '../../../src/main/engine/ml/backend';
+import { Rng } from '../../../src/main/engine/ml/rng';
+
+const scores = (finetune: number, linear: number, knn: number, pixels: number) => [
+  candidateScore('finetune', finetune, 10, '10 held-out labelled images'),
+  candidateScore('linear', linear, 50, '5-fold cross-validation over 50 labelled images'),
+  candidateScore('knn', knn, 50, '5-fold cross-validation over 50 labelled images'),
+  candidateScore('pixels', pixels, 50, '5-fold cross-validation over 50 labelled images'),
+];
+
+test('the user is told plainly when raw pixels do as well as the best use of the pretrained encoder', () => {
+  assert.equal(pretrainingAdvice(scores(8, 40, 35, 30)), null);
+  const advice = pretrainingAdvice(scores(3, 20, 25, 29));
+  assert.ok(advice?.startsWith('Pretraining has not helped yet: raw pixels classify these labels as well as the pretrained encoder does (pixels 58.0 %, best with the encoder 50.0 % by knn; 5-fold cross-validation over 50 labelled images).'), advice ?? 'null');
+  assert.match(advice!, /Try pretraining longer/);
+  // A tie is no help either.
+  assert.ok(pretrainingAdvice(scores(5, 25, 20, 25)));
+});
+
+test('a candidate says what it was measured on, with its 95 % interval; nothing held out is not a score', () => {
+  const score = candidateScore('linear', 8, 10, '5-fold cross-validation over 10 labelled images');
+  assert.equal(score.accuracy, 0.8);
+  assert.ok(Math.abs(score.interval![0] - 0.49016) < 1e-4 && Math.abs(score.interval![1] - 0.94334) < 1e-4);
+  assert.deepEqual(candidateScore('finetune', 0, 0, 'nothing'), { ...candidateScore('finetune', 0, 0, 'nothing'), accuracy: null, interval: null });
+});
+
+test('cross-validated candidates on features that separate the classes and pixels that do not', async () => {
+  await initBackend('cpu');
+  // Two classes, 6 each: h has the class in its first coordinate, the pixels are noise.
+  const rng = new Rng(4);
+  const labels = Array.from({ length: 12 }, (_, i) => i % 2);
+  const representations = { values: Float32Array.from({ length: 12 * 4 }, (_, j) => (j % 4 === 0 ? (labels[j / 4] ? 3 : -3) : 0) + rng.normal() * 0.1), dim: 4 };
+  const pixels = { values: Float32Array.from({ length: 12 * 12 }, () => rng.next()), dim: 12 };
+  const candidates = await crossValidatedCandidates({ representations, pixels, labels, numClasses: 2 }, new Rng(1));
+  assert.deepEqual(candidates.map((c) => [c.name, c.validated, c.measuredOn]), [
+    ['linear', 12, '5-fold cross-validation over 12 labelled images'],
+    ['knn', 12, '5-fold cross-validation over 12 labelled images'],
+    ['pixels', 12, '5-fold cross-validation over 12 labelled images'],
+  ]);
+  assert.equal(candidates[0].accuracy, 1);
+  assert.equal(candidates[1].accuracy, 1);
+  assert.ok(candidates[2].accuracy! < 1);
+  assert.equal(pretrainingAdvice(candidates), null);
+});
