@@ -211,15 +211,15 @@ export const commands: Record<string, CliCommand> = {
           features: values.features as FinetuneOptions['features'],
         }),
       );
-      const { labelled, validated, valAccuracy, trainAccuracy, candidates, advice } = result;
-      return { labelled, validated, valAccuracy, trainAccuracy, candidates, advice };
+      const { labelled, validated, valAccuracy, trainAccuracy, chosen, candidates, advice } = result;
+      return { labelled, validated, valAccuracy, trainAccuracy, chosen, candidates, advice };
     },
     describe: (r: Omit<FinetuneResult, 'predicted'>) =>
       [
         r.valAccuracy === null
-          ? `Fine-tuned on ${r.labelled} labelled images; too few to hold any out for validation (training accuracy ${(r.trainAccuracy * 100).toFixed(1)} %).`
-          : `Fine-tuned on ${r.labelled} labelled images; validation accuracy ${(r.valAccuracy * 100).toFixed(1)} % on ${r.validated} held-out images.`,
-        'The same labels used other ways (95 % intervals):',
+          ? `Fine-tuned on ${r.labelled} labelled images; with one label a class nothing can be held out to measure it (training accuracy ${(r.trainAccuracy * 100).toFixed(1)} %).`
+          : `Chose ${describeCandidate(r.candidates.find((c) => c.name === r.chosen)!)}; trained it on all ${r.labelled} labels.`,
+        'The same labels used every way measured (95 % intervals):',
         ...r.candidates.map((c) => `  ${describeCandidate(c)}`),
         ...(r.advice ? [r.advice] : []),
       ].join('\n'),

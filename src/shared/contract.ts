@@ -188,14 +188,16 @@ export interface CandidateScore {
 
 export interface FinetuneResult {
   labelled: number;
-  /** Labelled images held out from training to measure accuracy; 0 when too few labels to hold any out. */
+  /** Labelled images held out once each by cross-validation; 0 when every class has one label only. */
   validated: number;
-  /** Accuracy on the held-out images; null when none were held out (never training accuracy in disguise). */
+  /** The chosen model's cross-validated accuracy; null when nothing could be held out (never training accuracy). */
   valAccuracy: number | null;
-  /** Accuracy on the images trained on, after the last epoch. */
+  /** The final model's accuracy on the images it was trained on (all the labels). */
   trainAccuracy: number;
   predicted: number;
-  /** The fine-tuned model beside simpler ways of using the same labels: frozen features, and raw pixels. */
+  /** What predictions and the export use: the fine-tuned encoder, or a linear probe on the frozen one. */
+  chosen: 'finetune' | 'linear';
+  /** Every way of using the labels that was measured, on the same folds. */
   candidates: CandidateScore[];
   /** Said plainly when the pretrained features did no better than raw pixels, with what to try; else null. */
   advice: string | null;
@@ -305,8 +307,6 @@ export const finetuneOptionsSchema = z.strictObject({
   features: z.enum(finetuneFeatures).default('head'),
   batchSize: positiveInt.max(4096).default(32),
   learningRate: z.number().positive().max(10).default(1e-3),
-  /** Fraction of the labelled images held out to measure accuracy. */
-  validationFraction: z.number().min(0).max(0.5).default(0.2),
   seed: z.number().int().default(1),
 });
 export type FinetuneOptions = z.infer<typeof finetuneOptionsSchema>;

@@ -145,10 +145,11 @@ test('a user walks every step of the flow in the browser UI', async ({ page }) =
   await expect(page.getByTestId('finetune-features')).toHaveValue('head');
   await page.getByTestId('finetune-features').selectOption('h');
   await page.getByTestId('finetune-start').click();
-  await expect(page.getByTestId('finetune-result')).toContainText(/validation accuracy.*%/i, { timeout: 180_000 });
-  // Beside it, the same labels used other ways, each with what it was measured on (16 labels, 4 a class: 4 folds).
+  await expect(page.getByTestId('finetune-result')).toContainText(/Classifier trained — \d+\.\d % \(95 % interval .*\) by 4-fold cross-validation over 16 labelled images/, { timeout: 180_000 });
+  // Every way of using the labels, each with what it was measured on (16 labels, 4 a class: 4 folds); one is chosen.
   const candidates = page.getByTestId('finetune-candidates').locator('tbody tr');
   await expect(candidates).toHaveCount(4);
+  await expect(page.getByTestId('finetune-chosen')).toHaveCount(1);
   await expect(candidates.nth(1)).toContainText('linear probe on the frozen pretrained representation h');
   await expect(candidates.nth(1)).toContainText('of 16 right, by 4-fold cross-validation over 16 labelled images');
   await expect(candidates.nth(3)).toContainText('raw pixels');

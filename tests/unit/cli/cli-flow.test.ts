@@ -53,9 +53,12 @@ test('the CLI runs the whole flow and the exported model reproduces predict', { 
 
   const finetuned = await cli('finetune', '--epochs', '3');
   assert.equal(finetuned.labelled, 40);
-  // A fifth of each class (2 of 10) is held out for validation.
-  assert.equal(finetuned.validated, 8);
+  // Every labelled image is held out once, by 5-fold cross-validation; the chosen model's score is the one reported.
+  assert.equal(finetuned.validated, 40);
   assert.ok((finetuned.valAccuracy as number) >= 0 && (finetuned.valAccuracy as number) <= 1);
+  const chosen = (finetuned.candidates as { name: string; accuracy: number }[]).find((c) => c.name === finetuned.chosen);
+  assert.ok(chosen && ['finetune', 'linear'].includes(chosen.name));
+  assert.equal(chosen.accuracy, finetuned.valAccuracy);
 
   const predictionsPath = join(work, 'predictions.csv');
   assert.deepEqual(await cli('predict', '--out', predictionsPath), { predicted: 40 });
@@ -83,8 +86,10 @@ test('the CLI runs the whole flow and the exported model reproduces predict', { 
       weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
     }),
   );
-  // By default the softmax sits on the projection head's first layer (SimCLRv2), which the export carries.
-  assert.ok(model.layers.some((layer) => layer.name === 'head_dense1'));
+  // The fine-tuned model's softmax sits on the projection head's first layer (SimCLRv2), which the export carries;
+  // a chosen linear probe sits on h directly.
+  assert.equal(model.layers.some((layer) => layer.name === 'head_dense1'), finetuned.chosen === 'finetune');
+  assert.equal(model.layers.at(-1)!.name, 'classifier');
   const { labels } = JSON.parse(readFileSync(join(exportDir, 'labels.json'), 'utf8')) as { labels: string[] };
   const { inputSize, scale } = JSON.parse(readFileSync(join(exportDir, 'preprocessing.json'), 'utf8')) as { inputSize: number; scale: number };
   const rows = parseCsv(readFileSync(predictionsPath, 'utf8')).slice(1);

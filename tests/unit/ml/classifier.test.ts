@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/main/engine/ml/backend';
-import { buildClassifier, finetuneLearningRate, predictProbabilities, trainClassifierEpoch } from '../../../src/main/engine/ml/classifier';
+import { buildClassifier, buildLinearClassifier, finetuneLearningRate, predictProbabilities, trainClassifierEpoch } from '../../../src/main/engine/ml/classifier';
 import { buildEncoder, representationDim } from '../../../src/main/engine/ml/encoder';
 import { buildProjectionHead } from '../../../src/main/engine/ml/head';
+import { trainLinearProbe } from '../../../src/main/engine/ml/linear-probe';
 import { Rng } from '../../../src/main/engine/ml/rng';
 import { fileLoadHandler, fileSaveHandler } from '../../../src/main/engine/ml/tfjs-files';
 import { shapeImages } from './synthetic';
@@ -90,4 +91,18 @@ test('fine-tuning decays its rate along a cosine from the base rate towards zero
   [1e-3, 0.853553e-3, 0.5e-3, 0.146447e-3].forEach((expected, i) => assert.ok(Math.abs(rates[i] - expected) < 1e-9, `epoch ${i}: ${rates[i]}`));
   // One epoch keeps the base rate.
   assert.equal(finetuneLearningRate(0, 1, 0.01), 0.01);
+});
+
+test('a linear probe on h becomes one exportable model: the frozen encoder with the probe as its softmax layer', async () => {
+  const encoder = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [4, 4, 3] }), tf.layers.dense({ units: 5, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) })] });
+  const images = tf.randomUniform([12, 4, 4, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const h = encoder.predict(images) as tf.Tensor2D;
+  const probe = trainLinearProbe((await h.data()) as Float32Array, 5, [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2], { numClasses: 3, steps: 40 });
+  const classifier = buildLinearClassifier(encoder, await probe.denseWeights());
+  const fromModel = (await (classifier.predict(images) as tf.Tensor).data()) as Float32Array;
+  const fromProbe = await probe.probabilities((await h.data()) as Float32Array);
+  fromProbe.forEach((p, i) => assert.ok(Math.abs(p - fromModel[i]) < 1e-4, `probability ${i}: ${p} vs ${fromModel[i]}`));
+  tf.dispose([images, h]);
+  probe.dispose();
+  classifier.dispose();
 });

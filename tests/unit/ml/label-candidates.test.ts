@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { chooseCandidate } from '../../../src/main/engine/jobs/tasks/finetune';
 import { candidateScore, crossValidatedCandidates, pretrainingAdvice } from '../../../src/main/engine/jobs/tasks/label-candidates';
 import { initBackend } from '../../../src/main/engine/ml/backend';
+import { stratifiedFolds } from '../../../src/main/engine/ml/cross-validation';
 import { Rng } from '../../../src/main/engine/ml/rng';
 
 const scores = (finetune: number, linear: number, knn: number, pixels: number) => [
@@ -34,7 +36,7 @@ test('cross-validated candidates on features that separate the classes and pixel
   const labels = Array.from({ length: 12 }, (_, i) => i % 2);
   const representations = { values: Float32Array.from({ length: 12 * 4 }, (_, j) => (j % 4 === 0 ? (labels[j / 4] ? 3 : -3) : 0) + rng.normal() * 0.1), dim: 4 };
   const pixels = { values: Float32Array.from({ length: 12 * 12 }, () => rng.next()), dim: 12 };
-  const candidates = await crossValidatedCandidates({ representations, pixels, labels, numClasses: 2 }, new Rng(1));
+  const candidates = await crossValidatedCandidates({ representations, pixels, labels, numClasses: 2 }, stratifiedFolds(labels, 5, new Rng(1)));
   assert.deepEqual(candidates.map((c) => [c.name, c.validated, c.measuredOn]), [
     ['linear', 12, '5-fold cross-validation over 12 labelled images'],
     ['knn', 12, '5-fold cross-validation over 12 labelled images'],
@@ -44,4 +46,11 @@ test('cross-validated candidates on features that separate the classes and pixel
   assert.equal(candidates[1].accuracy, 1);
   assert.ok(candidates[2].accuracy! < 1);
   assert.equal(pretrainingAdvice(candidates), null);
+});
+
+test('the better of the two exportable ways is chosen; the fine-tuned one on a tie or when nothing was measured', () => {
+  assert.equal(chooseCandidate(scores(8, 45, 49, 10)), 'linear'); // 80 % vs 90 %: kNN's 98 % is not exportable
+  assert.equal(chooseCandidate(scores(9, 40, 10, 10)), 'finetune');
+  assert.equal(chooseCandidate(scores(8, 40, 10, 10)), 'finetune'); // 80 % each
+  assert.equal(chooseCandidate([candidateScore('finetune', 0, 0, 'nothing'), candidateScore('linear', 0, 0, 'nothing')]), 'finetune');
 });

@@ -31,3 +31,20 @@ test('a linear probe separates linearly separable classes (~100 % on held-out po
   for (let i = 0; i < 300; i++) assert.ok(Math.abs(probabilities[3 * i] + probabilities[3 * i + 1] + probabilities[3 * i + 2] - 1) < 1e-5);
   probe.dispose();
 });
+
+test('the probe folded into one dense layer gives its probabilities from the raw features', async () => {
+  const { features, labels } = toyProblem(60, 3);
+  const probe = trainLinearProbe(features, 4, labels, { numClasses: 3, steps: 50 });
+  const { kernel, bias } = await probe.denseWeights();
+  assert.deepEqual([kernel.length, bias.length], [12, 3]);
+  const expected = await probe.probabilities(features);
+  // softmax(x·K + b), written out for each row.
+  for (let row = 0; row < 60; row++) {
+    const logits = [0, 1, 2].map((c) => bias[c] + [0, 1, 2, 3].reduce((sum, d) => sum + features[row * 4 + d] * kernel[d * 3 + c], 0));
+    const top = Math.max(...logits);
+    const exp = logits.map((l) => Math.exp(l - top));
+    const total = exp.reduce((a, b) => a + b, 0);
+    exp.forEach((e, c) => assert.ok(Math.abs(e / total - expected[row * 3 + c]) < 1e-4, `row ${row} class ${c}`));
+  }
+  probe.dispose();
+});

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, resizeBatch, type AugmentOptions } from './augment';
 import { applyHeadFirstLayer } from './head';
+import type { DenseWeights } from './linear-probe';
 import { readAndDispose } from './read-tensor';
 import type { Rng } from './rng';
 import { learningRateAt } from './schedule';
@@ -48,6 +49,17 @@ export function buildClassifier(encoder: tf.LayersModel, numClasses: number, { h
   // Layers count the models they are applied in; this drops g's own count, so the kept layer lives as long as the classifier.
   head?.dispose();
   return classifier;
+}
+
+/**
+ * The frozen encoder with a linear probe's dense softmax on h (its standardisation folded into the weights), as
+ * one layers model that saves, predicts and exports like a fine-tuned classifier.
+ */
+export function buildLinearClassifier(encoder: tf.LayersModel, { kernel, bias }: DenseWeights): tf.LayersModel {
+  const dim = encoder.outputs[0].shape[1] as number;
+  const numClasses = bias.length;
+  const dense = tf.layers.dense({ units: numClasses, activation: 'softmax', name: 'classifier', weights: [tf.tensor2d(kernel, [dim, numClasses]), tf.tensor1d(bias)] });
+  return tf.model({ inputs: encoder.inputs, outputs: dense.apply(encoder.outputs[0]) as tf.SymbolicTensor, name: 'classifier_model' });
 }
 
 /**

@@ -14,7 +14,16 @@ export interface LinearProbeOptions {
   weightDecay?: number;
 }
 
+/** A dense softmax layer's weights that take the raw (unstandardised) features: the probe as one layer. */
+export interface DenseWeights {
+  /** Row-major [dim × numClasses]. */
+  kernel: Float32Array;
+  bias: Float32Array;
+}
+
 export interface LinearProbe {
+  /** The probe with its standardisation folded in: W/σ and b − (μ/σ)·W, for a plain dense layer. */
+  denseWeights(): Promise<DenseWeights>;
   /** Class probabilities as a flat [n × numClasses] array for flat [n × dim] features. */
   probabilities(features: Float32Array): Promise<Float32Array>;
   /** Most probable class per row. */
@@ -48,6 +57,11 @@ export function trainLinearProbe(features: Float32Array, dim: number, labels: Ar
 
   const softmax = (f: Float32Array) => tf.tidy(() => tf.softmax(standardise(tf.tensor2d(f, [f.length / dim, dim])).matMul(weights).add(bias)));
   return {
+    denseWeights: async () => {
+      const kernel = tf.tidy(() => weights.div(std.reshape([dim, 1])));
+      const folded = tf.tidy(() => bias.sub(mean.reshape([1, dim]).matMul(kernel).reshape([numClasses])));
+      return { kernel: await readAndDispose(kernel), bias: await readAndDispose(folded) };
+    },
     probabilities: (f) => readAndDispose(softmax(f)),
     predict: (f) => readAndDispose<Int32Array>(tf.tidy(() => softmax(f).argMax(1))),
     dispose: () => tf.dispose([weights, bias, mean, variance, std]),

@@ -7,21 +7,20 @@ import type * as tf from '@tensorflow/tfjs';
 import type { CandidateScore, LabelCandidateName } from '../../../../shared/contract';
 import { chunk, readImageBatch } from '../../data/batches';
 import type { PixelCache } from '../../data/pixel-cache';
-import { crossValidate, defaultFolds, stratifiedFolds, wilsonInterval } from '../../ml/cross-validation';
+import { crossValidate, wilsonInterval } from '../../ml/cross-validation';
 import { knnPredict } from '../../ml/knn';
 import { trainLinearProbe } from '../../ml/linear-probe';
-import type { Rng } from '../../ml/rng';
 
 /** Neighbours that vote: few labels make a large k vote with mostly other classes. */
 const knnNeighbours = 20;
 
-interface Features {
+export interface Features {
   values: Float32Array;
   dim: number;
 }
 
 const descriptions: Record<LabelCandidateName, string> = {
-  finetune: 'the fine-tuned encoder and classifier (what predictions and the export use)',
+  finetune: 'the pretrained encoder fine-tuned with a softmax layer on the labels',
   linear: 'linear probe on the frozen pretrained representation h',
   knn: `weighted ${knnNeighbours}-nearest neighbours on the frozen pretrained representation h`,
   pixels: 'linear probe on raw pixels (no pretraining): the baseline',
@@ -81,14 +80,17 @@ function knnPredictions(features: Features, labels: number[], train: number[], h
   return knnPredict(bank, rowsOf(features, heldOut), features.dim, { k: knnNeighbours });
 }
 
-/** The frozen-feature candidates and the pixel baseline, each cross-validated on the same stratified folds. */
+/** How a cross-validation was run, as a candidate says it. */
+export function crossValidationName(foldOf: Int32Array, validated: number): string {
+  return validated > 0 ? `${Math.max(...foldOf) + 1}-fold cross-validation over ${validated} labelled images` : 'nothing: too few labels to hold any out (one a class)';
+}
+
+/** The frozen-feature candidates and the pixel baseline, each cross-validated on the given stratified folds. */
 export async function crossValidatedCandidates(
   data: { representations: Features; pixels: Features; labels: number[]; numClasses: number },
-  rng: Rng,
+  foldOf: Int32Array,
 ): Promise<CandidateScore[]> {
   const { representations, pixels, labels, numClasses } = data;
-  const foldOf = stratifiedFolds(labels, defaultFolds, rng);
-  const folds = Math.max(-1, ...foldOf) + 1;
   const ways: [LabelCandidateName, (train: number[], heldOut: number[]) => Promise<Int32Array>][] = [
     ['linear', (train, heldOut) => linearProbePredictions(representations, labels, numClasses, train, heldOut)],
     ['knn', (train, heldOut) => knnPredictions(representations, labels, train, heldOut)],
@@ -97,7 +99,7 @@ export async function crossValidatedCandidates(
   const scores: CandidateScore[] = [];
   for (const [name, fitPredict] of ways) {
     const { correct, validated } = await crossValidate(labels, foldOf, fitPredict);
-    scores.push(candidateScore(name, correct, validated, `${folds}-fold cross-validation over ${validated} labelled images`));
+    scores.push(candidateScore(name, correct, validated, crossValidationName(foldOf, validated)));
   }
   return scores;
 }
