@@ -155,6 +155,8 @@ export interface PretrainEstimate {
   /** Steps timed, after one untimed first step (which pays for compiling kernels and filling caches). */
   measuredSteps: number;
   secondsPerStep: number;
+  /** Images a step trains: the batch asked for, or every image where there are fewer. */
+  batchSize: number;
   imagesPerSecond: number;
   images: number;
   stepsPerEpoch: number;

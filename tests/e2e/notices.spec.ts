@@ -47,7 +47,7 @@ test('a failure notice clears when the same thing next works, and can be dismiss
   // An import that fails (the engine refuses a missing folder before any job starts), then one that works.
   await importFolder(page, join(work, 'missing'));
   await expect(banners).toHaveCount(1);
-  await expect(banners).toContainText(`${join(work, 'missing')}: file not found`);
+  await expect(banners).toContainText(`${join(work, 'missing')}: no such folder`);
   await importFolder(page, sampleDir);
   await expect(page.getByTestId('import-result')).toContainText('imported 4', { ignoreCase: true });
   await expect(banners).toHaveCount(0);

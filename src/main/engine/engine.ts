@@ -189,7 +189,7 @@ export class Engine implements CommandHandlers {
     const root = resolve(folder);
     // Checked before the job starts, so the caller's mistake is answered as one, not as a failed job.
     const info = await stat(root).catch((error: unknown) => error as Error);
-    if (info instanceof Error) throw new StudioError(`${root}: ${describeFileError(info)}`);
+    if (info instanceof Error) throw new StudioError(`${root}: ${(info as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : describeFileError(info)}`);
     if (!info.isDirectory()) throw new StudioError(`${root}: not a folder`);
     return this.#runImport({ folder: root, labelsFromSubfolders }, (options) => importFolder(this.store, root, options));
   }

@@ -106,7 +106,7 @@ test('the CLI runs the whole flow and the exported model reproduces predict', { 
 test('a failing command exits non-zero with the reason on stderr', async () => {
   await assert.rejects(
     run(process.execPath, ['bin/simclr-studio.mjs', 'import', join(work, 'no-such-folder'), '--project', join(work, 'other'), '--json']),
-    (error: { code: number; stderr: string }) => error.code === 1 && error.stderr.includes('no-such-folder: file not found'),
+    (error: { code: number; stderr: string }) => error.code === 1 && error.stderr.includes('no-such-folder: no such folder'),
   );
   await assert.rejects(run(process.execPath, ['bin/simclr-studio.mjs', 'pretrain']), (error: { code: number; stderr: string }) =>
     error.code === 2 && error.stderr.includes('needs --project'),

@@ -77,8 +77,10 @@ export class JobRunner {
     this.#refuseIfBusy(); // before launching, so a refused job leaves no idle process behind
     const worker = this.launchWorker();
     let ended = false;
+    let cancelled = false;
     let killTimer: NodeJS.Timeout | undefined;
     const cancel = () => {
+      cancelled = true;
       worker.send({ type: 'cancel' });
       killTimer = setTimeout(() => worker.kill(), cancelGraceMs);
     };
@@ -93,7 +95,11 @@ export class JobRunner {
       });
       worker.onExit((code) => {
         clearTimeout(killTimer);
-        if (!ended) this.#end(store, job, 'failed', { error: `The ${kind} worker stopped unexpectedly (exit code ${code})` });
+        // A worker busy where it cannot stop on request (reading images, say) is killed after the grace period:
+        // the user cancelled it, and that is what the run says.
+        if (ended) return;
+        if (cancelled) this.#end(store, job, 'cancelled', {});
+        else this.#end(store, job, 'failed', { error: `The ${kind} worker stopped unexpectedly (exit code ${code})` });
       });
       worker.send({ type: 'start', kind, projectDir: store.layout.dir, options, backend: this.forcedBackend });
     });

@@ -35,6 +35,7 @@ export async function measureSteps(
   return {
     measuredSteps: timed,
     secondsPerStep,
+    batchSize,
     imagesPerSecond: batchSize / secondsPerStep,
     images: imageIds.length,
     stepsPerEpoch,

@@ -105,11 +105,14 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
   }
   const { options } = record;
   try {
-    const describe = `${options.encoder} at ${options.imageSize} px, batch ${options.batchSize}, ${options.optimizer} lr ${options.learningRate.toPrecision(3)}, τ ${options.temperature} (preset ${options.preset})`;
+    // NT-Xent contrasts the images of a batch, so a batch is never more than the images there are.
+    const images = store.count('images');
+    const batch = options.batchSize > images ? `batch ${images} (every image; ${options.batchSize} asked)` : `batch ${options.batchSize}`;
+    const describe = `${options.encoder} at ${options.imageSize} px, ${batch}, ${options.optimizer} lr ${options.learningRate.toPrecision(3)}, τ ${options.temperature} (preset ${options.preset})`;
     report({ fraction: 0, phase: 'starting', message: `${canResume ? 'Resuming' : 'Starting'} ${describe}`, metrics: optionMetrics(options), log: true });
     // Before the cache is built: a micro-batch the backend cannot hold would otherwise fail only at the first step.
     const microBatch = model.imagesPerMicroBatch();
-    const perThread = model.microBatchesPerThread(Math.min(options.batchSize, store.count('images')));
+    const perThread = model.microBatchesPerThread(Math.min(options.batchSize, images));
     if (perThread.length > 1) {
       const message = `Each batch trains in ${perThread.length} micro-batches of up to ${perThread[0]} images per thread: the same gradients, batch norm per micro-batch`;
       report({ fraction: 0, phase: 'starting', message, metrics: { microBatch: perThread[0] }, log: true });
