@@ -9,7 +9,8 @@ import type { ProjectStore } from '../store/project-store';
 import type { ProgressUpdate, WorkerKind, WorkerLauncher } from './protocol';
 
 /** How long a cancelled worker may take to write its checkpoint before it is killed. */
-const cancelGraceMs = 30_000;
+/** How long a worker asked to cancel may take to stop by itself before it is killed. */
+const defaultCancelGraceMs = 30_000;
 
 interface ActiveJob {
   snapshot: JobSnapshot;
@@ -36,6 +37,7 @@ export class JobRunner {
     private readonly launchWorker: WorkerLauncher,
     private readonly forcedBackend: string | undefined,
     private readonly publish: (snapshot: JobSnapshot) => void,
+    private readonly cancelGraceMs = defaultCancelGraceMs,
   ) {}
 
   get active(): JobSnapshot | null {
@@ -82,7 +84,7 @@ export class JobRunner {
     const cancel = () => {
       cancelled = true;
       worker.send({ type: 'cancel' });
-      killTimer = setTimeout(() => worker.kill(), cancelGraceMs);
+      killTimer = setTimeout(() => worker.kill(), this.cancelGraceMs);
     };
     return this.#start(store, kind, options, cancel, (job) => {
       worker.onMessage((message) => {
