@@ -156,6 +156,12 @@ test('a user walks every step of the flow in the browser UI', async ({ page }) =
   const finetuneRuns = (await server.api<{ runs: { kind: string; options: { features?: string } }[] }>('status')).runs;
   expect(finetuneRuns.find((run) => run.kind === 'finetune')?.options.features).toBe('h');
   await expect(page.getByTestId('prediction-tile').first()).toBeVisible();
+  // Accepting in bulk labels only the unlabelled images on the page: a hand label is never replaced in bulk.
+  await page.getByTestId('review-hide-labelled').uncheck();
+  await expect(page.locator('[data-testid="prediction-tile"][data-labelled="true"]').first()).toBeVisible();
+  const unlabelledOnPage = await page.locator('[data-testid="prediction-tile"][data-labelled="false"]').count();
+  await expect(page.getByTestId('prediction-accept-page')).toHaveText(`Accept unlabelled on page (${unlabelledOnPage})`);
+  await page.getByTestId('review-hide-labelled').check();
   await shoot(page, '6-finetune');
 
   // 7. Export the model and the predictions.
