@@ -27,6 +27,8 @@ export interface CliCommand {
   synopsis: string;
   options?: NonNullable<ParseArgsConfig['options']>;
   needsProject?: boolean;
+  /** Opening a --project folder that holds none creates one (import, serve); other commands refuse it. */
+  createsProject?: boolean;
   /** Returns the JSON result, or undefined for commands that keep running (serve). */
   run(context: CliContext): Promise<object | undefined>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command describes its own result type
@@ -82,6 +84,7 @@ export const commands: Record<string, CliCommand> = {
     summary: 'Import every image under a folder (recursively); again on the same folder, rescan it',
     synopsis: 'import <folder> [<folder or file>...] [--labels-from-folders]',
     options: { 'labels-from-folders': { type: 'boolean' } },
+    createsProject: true,
     async run(context) {
       const paths = context.positionals.map((p) => resolve(p));
       if (paths.length === 0) throw new StudioError('import needs a folder: simclr-studio import <folder> --project <dir>');
@@ -250,6 +253,7 @@ export const commands: Record<string, CliCommand> = {
   serve: {
     summary: 'Serve the browser UI on 127.0.0.1',
     synopsis: 'serve [--port N] [--project <dir>] [--api-only]',
+    createsProject: true,
     // --api-only: for scripts and tests that call the API and need no UI (nor its first-run build).
     options: { port: str, 'api-only': { type: 'boolean' } },
     needsProject: false,

@@ -38,7 +38,8 @@ async function main(argv: string[]): Promise<number> {
   // The CLI goes through the same checked API as the UI, only without a process boundary.
   const client = createStudioClient(inProcessTransport(engine));
   try {
-    if (projectDir) await client.openProject({ dir: resolve(projectDir) });
+    // Only commands that add to a project make one; a mistyped --project elsewhere is an error, not a new project.
+    if (projectDir) await client.openProject({ dir: resolve(projectDir), create: command.createsProject === true });
     const output = await command.run({ engine, client, values, positionals, waitForJob: (job) => followJob(engine, client, job) });
     if (output === undefined) return 0; // long-running commands (serve) print their own output
     if (values.json) process.stdout.write(JSON.stringify(output) + '\n');

@@ -359,7 +359,11 @@ const colorSchema = z.string().regex(/^#[0-9a-f]{6}$/i, 'a colour like #1f77b4')
 /** Every argument object is strict: an unknown field is a caller's mistake (a typo, a stale client), reported, not dropped. */
 export const commandSchemas = {
   /** Opens the project in `dir`, creating it (an empty folder or a new path) when it holds none. */
-  openProject: z.strictObject({ dir: z.string().min(1) }),
+  openProject: z.strictObject({
+    dir: z.string().min(1),
+    /** False: refuse a folder that holds no project rather than create one there (a mistyped path, say). */
+    create: z.boolean().optional(),
+  }),
   status: z.strictObject({}),
   /** Folders and image counts on the engine's disk, so the browser UI can pick a folder to import. */
   listDirectory: z.strictObject({ path: z.string().optional() }),

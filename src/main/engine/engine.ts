@@ -124,9 +124,9 @@ export class Engine implements CommandHandlers {
 
   // --- commands -------------------------------------------------------------------------------------------
 
-  async openProject({ dir }: Args<'openProject'>): Promise<ProjectStatus> {
+  async openProject({ dir, create = true }: Args<'openProject'>): Promise<ProjectStatus> {
     if (this.#jobs.active) throw new StudioError('A job is running; cancel it before switching projects');
-    const store = ProjectStore.open(dir, { exclusive: true });
+    const store = ProjectStore.open(dir, { exclusive: true, create });
     store.markInterruptedRuns();
     this.#store?.close();
     this.#store = store;

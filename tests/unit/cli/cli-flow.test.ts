@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -104,6 +104,12 @@ test('the CLI runs the whole flow and the exported model reproduces predict', { 
 });
 
 test('a failing command exits non-zero with the reason on stderr', async () => {
+  // A mistyped --project for a command that only reads is refused, and no project appears there.
+  const typo = join(work, 'projcet');
+  await assert.rejects(run(process.execPath, ['bin/simclr-studio.mjs', 'status', '--project', typo]), (error: { code: number; stderr: string }) =>
+    error.code === 1 && error.stderr.includes(`${typo}: no project here (no project.sqlite); importing a folder into it creates one`),
+  );
+  assert.equal(existsSync(join(typo, 'project.sqlite')), false);
   await assert.rejects(
     run(process.execPath, ['bin/simclr-studio.mjs', 'import', join(work, 'no-such-folder'), '--project', join(work, 'other'), '--json']),
     (error: { code: number; stderr: string }) => error.code === 1 && error.stderr.includes('no-such-folder: no such folder'),

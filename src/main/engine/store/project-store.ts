@@ -3,7 +3,7 @@
  * process and the training worker open it; WAL mode lets the worker write while the UI reads.
  */
 import { mkdirSync, existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
   ClassInfo,
@@ -134,13 +134,14 @@ export class ProjectStore {
    * Opens the project in `dir`, creating the folder and database when absent. The engine opens it `exclusive`,
    * so no other SimCLR Studio process can; its own workers open it without, alongside it.
    */
-  static open(dir: string, { exclusive = false } = {}): ProjectStore {
+  static open(dir: string, { exclusive = false, create = true } = {}): ProjectStore {
     const absolute = resolve(dir);
     if (existsSync(absolute) && !statSync(absolute).isDirectory()) {
       throw new StudioError(`${absolute}: not a folder, so it cannot hold a project`);
     }
     const layout = new ProjectLayout(absolute);
     const isNew = !existsSync(layout.database);
+    if (isNew && !create) throw new StudioError(`${absolute}: no project here (no ${basename(layout.database)}); importing a folder into it creates one`);
     // A project is created only in an empty or new folder, so a typo cannot scatter files among the user's photos.
     if (isNew && existsSync(absolute) && readdirSync(absolute).some((name) => !name.startsWith('.'))) {
       throw new StudioError(
