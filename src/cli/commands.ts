@@ -215,9 +215,11 @@ export const commands: Record<string, CliCommand> = {
         }),
       );
       const { labelled, validated, valAccuracy, trainAccuracy, chosen, candidates, advice } = result;
-      return { labelled, validated, valAccuracy, trainAccuracy, chosen, candidates, advice };
+      const className = new Map((await context.client.listClasses({})).map((c) => [c.id, c.name]));
+      const labelIssues = result.labelIssues.map((issue) => ({ path: issue.path, label: className.get(issue.labelId), suggested: className.get(issue.suggestedId), score: issue.score }));
+      return { labelled, validated, valAccuracy, trainAccuracy, chosen, candidates, advice, labelIssues };
     },
-    describe: (r: Omit<FinetuneResult, 'predicted'>) =>
+    describe: (r: Omit<FinetuneResult, 'predicted' | 'labelIssues'> & { labelIssues: { path: string; label?: string; suggested?: string }[] }) =>
       [
         r.valAccuracy === null
           ? `Fine-tuned on ${r.labelled} labelled images; with one label a class nothing can be held out to measure it (training accuracy ${(r.trainAccuracy * 100).toFixed(1)} %).`
@@ -225,6 +227,8 @@ export const commands: Record<string, CliCommand> = {
         'The same labels used every way measured (95 % intervals):',
         ...r.candidates.map((c) => `  ${describeCandidate(c)}`),
         ...(r.advice ? [r.advice] : []),
+        ...(r.labelIssues.length > 0 ? [`${r.labelIssues.length} labels look wrong (likeliest first; the UI lists them under "Possibly mislabelled"):`] : []),
+        ...r.labelIssues.slice(0, 10).map((issue) => `  ${issue.path}: labelled ${issue.label}, looks like ${issue.suggested}`),
       ].join('\n'),
   },
   predict: {

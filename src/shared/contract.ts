@@ -96,6 +96,8 @@ export interface ProjectStatus {
   classes: number;
   embeddings: number;
   predictions: number;
+  /** Labels flagged as probably wrong by the last fine-tune, and not yet changed. */
+  labelIssues: number;
   hasPretrainedEncoder: boolean;
   hasClassifier: boolean;
   /** The labelled fraction the product aims for: label 1–10 % of the images. */
@@ -188,6 +190,16 @@ export interface CandidateScore {
   measuredOn: string;
 }
 
+/** A label that is probably wrong: the image is confidently of another class (confident learning). */
+export interface LabelIssueInfo {
+  imageId: number;
+  path: string;
+  labelId: number;
+  suggestedId: number;
+  /** 1 − p(label), out of fold: how little the model believes the label (cleanlab's self-confidence). */
+  score: number;
+}
+
 export interface FinetuneResult {
   labelled: number;
   /** Labelled images held out once each by cross-validation; 0 when every class has one label only. */
@@ -203,6 +215,8 @@ export interface FinetuneResult {
   candidates: CandidateScore[];
   /** Said plainly when the pretrained features did no better than raw pixels, with what to try; else null. */
   advice: string | null;
+  /** Labels flagged as probably wrong (likeliest first), from the linear probe's out-of-fold probabilities. */
+  labelIssues: LabelIssueInfo[];
 }
 export interface ExportResult {
   files: string[];
@@ -323,10 +337,10 @@ export type ExportOptions = z.infer<typeof exportOptionsSchema>;
 // Commands: name → argument schema. Results are typed in CommandResults below.
 // ---------------------------------------------------------------------------------------------------------
 
-export const imageFilters = ['all', 'unlabelled', 'labelled', 'class', 'predicted', 'lowConfidence', 'duplicates'] as const;
+export const imageFilters = ['all', 'unlabelled', 'labelled', 'class', 'predicted', 'lowConfidence', 'labelIssues', 'duplicates'] as const;
 export type ImageFilter = (typeof imageFilters)[number];
 
-export const imageSorts = ['imported', 'path', 'confidence', 'confidenceAscending'] as const;
+export const imageSorts = ['imported', 'path', 'confidence', 'confidenceAscending', 'labelIssue'] as const;
 export type ImageSort = (typeof imageSorts)[number];
 
 /** One undoable change of labels: what each image's class was before and after. */
@@ -396,6 +410,8 @@ export const commandSchemas = {
   /** Images by id, as the grid shows them (a dialog refreshes the labels of what it shows after an undo). */
   getImages: z.strictObject({ imageIds: z.array(z.number().int()).max(5000) }),
   listFailures: z.strictObject({}),
+  /** Labels flagged as probably wrong by the last fine-tune that still stand, likeliest first, with the suggested class. */
+  listLabelIssues: z.strictObject({}),
   listClasses: z.strictObject({}),
   createClass: z.strictObject({ name: z.string().trim().min(1).max(80), color: colorSchema.optional() }),
   renameClass: z.strictObject({ classId: z.number().int(), name: z.string().trim().min(1).max(80) }),
@@ -450,6 +466,7 @@ export interface CommandResults {
   importPaths: JobSnapshot;
   listImages: { total: number; items: ImageItem[] };
   listFailures: ImportFailure[];
+  listLabelIssues: LabelIssueInfo[];
   listClasses: ClassInfo[];
   createClass: ClassInfo;
   renameClass: ClassInfo;

@@ -139,7 +139,7 @@ export class Engine implements CommandHandlers {
     const store = this.#store;
     const lastBackend = store?.runs().find((run) => run.backend)?.backend;
     const backend = await chooseBackendName(this.#forcedBackend, lastBackend);
-    const empty = { images: 0, failed: 0, duplicates: 0, labelled: 0, classes: 0, embeddings: 0, predictions: 0 };
+    const empty = { images: 0, failed: 0, duplicates: 0, labelled: 0, classes: 0, embeddings: 0, predictions: 0, labelIssues: 0 };
     return {
       project: store?.layout.dir ?? null,
       backend,
@@ -153,6 +153,7 @@ export class Engine implements CommandHandlers {
             classes: store.count('classes'),
             embeddings: store.count('embeddings'),
             predictions: store.count('predictions'),
+            labelIssues: store.labelIssues().length,
           }
         : empty),
       hasPretrainedEncoder: Boolean(store && existsSync(join(store.layout.pretrainCheckpoint, 'encoder', 'model.json'))),
@@ -235,6 +236,10 @@ export class Engine implements CommandHandlers {
 
   async getImages({ imageIds }: Args<'getImages'>): Promise<CommandResults['getImages']> {
     return this.store.imageItems(imageIds);
+  }
+
+  async listLabelIssues(): Promise<CommandResults['listLabelIssues']> {
+    return this.store.labelIssues();
   }
 
   async listFailures(): Promise<CommandResults['listFailures']> {

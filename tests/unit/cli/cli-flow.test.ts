@@ -59,6 +59,12 @@ test('the CLI runs the whole flow and the exported model reproduces predict', { 
   const chosen = (finetuned.candidates as { name: string; accuracy: number }[]).find((c) => c.name === finetuned.chosen);
   assert.ok(chosen && ['finetune', 'linear'].includes(chosen.name));
   assert.equal(chosen.accuracy, finetuned.valAccuracy);
+  // Labels the out-of-fold probabilities doubt come back by path, with the class each looks like instead.
+  const labelIssues = finetuned.labelIssues as { path: string; label: string; suggested: string; score: number }[];
+  for (const issue of labelIssues) {
+    assert.ok(issue.path.startsWith(sample) && issue.label !== issue.suggested && issue.score > 0 && issue.score <= 1, JSON.stringify(issue));
+    assert.ok(issue.path.includes(`/${issue.label}/`), 'flagged with the label it has');
+  }
 
   const predictionsPath = join(work, 'predictions.csv');
   assert.deepEqual(await cli('predict', '--out', predictionsPath), { predicted: 40 });
@@ -70,6 +76,7 @@ test('the CLI runs the whole flow and the exported model reproduces predict', { 
   );
 
   const status = await cli('status');
+  assert.equal(status.labelIssues, labelIssues.length);
   assert.equal(status.images, 40);
   assert.equal(status.embeddings, 40);
   assert.equal(status.predictions, 40);

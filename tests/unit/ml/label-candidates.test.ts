@@ -36,7 +36,7 @@ test('cross-validated candidates on features that separate the classes and pixel
   const labels = Array.from({ length: 12 }, (_, i) => i % 2);
   const representations = { values: Float32Array.from({ length: 12 * 4 }, (_, j) => (j % 4 === 0 ? (labels[j / 4] ? 3 : -3) : 0) + rng.normal() * 0.1), dim: 4 };
   const pixels = { values: Float32Array.from({ length: 12 * 12 }, () => rng.next()), dim: 12 };
-  const candidates = await crossValidatedCandidates({ representations, pixels, labels, numClasses: 2 }, stratifiedFolds(labels, 5, new Rng(1)));
+  const { scores: candidates, outOfFold } = await crossValidatedCandidates({ representations, pixels, labels, numClasses: 2 }, stratifiedFolds(labels, 5, new Rng(1)));
   assert.deepEqual(candidates.map((c) => [c.name, c.validated, c.measuredOn]), [
     ['linear', 12, '5-fold cross-validation over 12 labelled images'],
     ['knn', 12, '5-fold cross-validation over 12 labelled images'],
@@ -46,6 +46,12 @@ test('cross-validated candidates on features that separate the classes and pixel
   assert.equal(candidates[1].accuracy, 1);
   assert.ok(candidates[2].accuracy! < 1);
   assert.equal(pretrainingAdvice(candidates), null);
+  // Every image held out once: a row of probabilities each, from the fit that did not see it.
+  assert.equal(outOfFold.length, 24);
+  for (let row = 0; row < 12; row++) {
+    assert.ok(Math.abs(outOfFold[2 * row] + outOfFold[2 * row + 1] - 1) < 1e-5);
+    assert.ok(outOfFold[2 * row + labels[row]] > 0.5, `row ${row}`);
+  }
 });
 
 test('the better of the two exportable ways is chosen; the fine-tuned one on a tie or when nothing was measured', () => {

@@ -13,6 +13,7 @@ import type {
   ImportFailure,
   JobKind,
   JobResult,
+  LabelIssueInfo,
   JobState,
   MapPoint,
   RunHistory,
@@ -63,6 +64,7 @@ const imageOrder: Record<ImageSort, string> = {
   path: 'i.path, i.id',
   confidence: 'p.confidence IS NULL, p.confidence DESC, i.id',
   confidenceAscending: 'p.confidence IS NULL, p.confidence ASC, i.id',
+  labelIssue: 'li.score IS NULL, li.score DESC, i.id',
 };
 
 /** The FROM and WHERE of a filtered image list; the class filters need a classId. */
@@ -82,10 +84,12 @@ function imageQuery(filter: ImageFilter, classId: number | undefined, { maxConfi
     class: 'l.class_id = @classId',
     predicted: 'p.class_id = @classId',
     lowConfidence: 'p.confidence < @maxConfidence',
+    // Flagged as probably mislabelled, while they keep the label they were flagged with.
+    labelIssues: 'li.flagged_class_id = l.class_id',
     // Images found at more than one path (the import records the extra paths).
     duplicates: 'i.id IN (SELECT image_id FROM image_paths WHERE missing = 0 GROUP BY image_id HAVING COUNT(*) > 1)',
   }[filter];
-  const from = 'FROM images i LEFT JOIN labels l ON l.image_id = i.id LEFT JOIN predictions p ON p.image_id = i.id';
+  const from = 'FROM images i LEFT JOIN labels l ON l.image_id = i.id LEFT JOIN predictions p ON p.image_id = i.id LEFT JOIN label_issues li ON li.image_id = i.id';
   return { from, where: unlabelledOnly ? `(${where}) AND l.class_id IS NULL` : where, params: { classId: classId ?? null, maxConfidence } };
 }
 
@@ -542,6 +546,26 @@ export class ProjectStore {
   runs(limit = 50): RunInfo[] {
     const rows = this.db.prepare(`SELECT ${runColumns} FROM runs r LEFT JOIN run_results ON run_results.run_id = r.id ORDER BY r.id DESC LIMIT ?`).all(limit) as RunRow[];
     return rows.map(runInfoOf);
+  }
+
+  /** Replaces the flags of probably wrong labels with a fine-tune's (each with the label it was flagged with). */
+  saveLabelIssues(issues: { imageId: number; flaggedClassId: number; suggestedClassId: number; score: number }[]): void {
+    const insert = this.db.prepare('INSERT INTO label_issues (image_id, flagged_class_id, suggested_class_id, score) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => {
+      this.db.exec('DELETE FROM label_issues');
+      for (const i of issues) insert.run(i.imageId, i.flaggedClassId, i.suggestedClassId, i.score);
+    })();
+  }
+
+  /** Flags still standing (the image keeps the label it was flagged with), likeliest mistake first. */
+  labelIssues(): LabelIssueInfo[] {
+    return this.db
+      .prepare(
+        `SELECT li.image_id AS imageId, i.path, li.flagged_class_id AS labelId, li.suggested_class_id AS suggestedId, li.score
+         FROM label_issues li JOIN labels l ON l.image_id = li.image_id AND l.class_id = li.flagged_class_id JOIN images i ON i.id = li.image_id
+         ORDER BY li.score DESC, li.image_id`,
+      )
+      .all() as LabelIssueInfo[];
   }
 
   appendRunLog(runId: number, message: string): void {

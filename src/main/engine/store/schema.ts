@@ -129,6 +129,16 @@ CREATE TABLE IF NOT EXISTS runs (
   metrics TEXT NOT NULL DEFAULT '{}'
 );
 
+-- Labels that are probably wrong, from the last fine-tune's out-of-fold probabilities (confident learning):
+-- the label the image had then, the class it is confidently of, and how much likelier that class is.
+-- A flag is shown only while the image keeps that label, so relabelling it (or an undo) settles it.
+CREATE TABLE IF NOT EXISTS label_issues (
+  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  flagged_class_id INTEGER NOT NULL,
+  suggested_class_id INTEGER NOT NULL,
+  score REAL NOT NULL
+);
+
 -- What a finished run returned (its JobResult as JSON), so a page opened later shows it as it was shown then.
 CREATE TABLE IF NOT EXISTS run_results (
   run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,

@@ -2,7 +2,8 @@
  * Turns the labels into the best classifier they allow, chosen rather than assumed: the fine-tuned encoder and
  * a linear probe on the frozen representation h are each measured by stratified cross-validation over every
  * labelled image (beside a weighted kNN and raw pixels, for comparison); the better of the two is trained again
- * on all the labels, and predicts a class and its confidence for every image.
+ * on all the labels, and predicts a class and its confidence for every image. Labels the out-of-fold
+ * probabilities say are probably wrong are flagged for review.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { CandidateScore, FinetuneOptions, FinetuneResult } from '../../../../shared/contract';
@@ -10,6 +11,7 @@ import { StudioError, finetuneOptionsSchema } from '../../../../shared/contract'
 import type { PixelCache } from '../../data/pixel-cache';
 import { buildLinearClassifier } from '../../ml/classifier';
 import { crossValidate, defaultFolds, stratifiedFolds } from '../../ml/cross-validation';
+import { findLabelIssues } from '../../ml/label-issues';
 import { trainLinearProbe } from '../../ml/linear-probe';
 import { Rng } from '../../ml/rng';
 import type { ProjectStore } from '../../store/project-store';
@@ -103,7 +105,19 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   const folds = Math.max(-1, ...foldOf) + 1;
   const fits = folds + 1; // one per fold, then the chosen model on every label
   report({ fraction: 0, phase: 'comparing', message: `Measuring what ${examples.length} labels allow: ${crossValidationName(foldOf, folds > 0 ? examples.length : 0)}`, metrics: {}, log: true });
-  const frozenScores = await crossValidatedCandidates({ representations, pixels: pixelFeatures(cache, imageIds), labels, numClasses }, foldOf);
+  const { scores: frozenScores, outOfFold } = await crossValidatedCandidates({ representations, pixels: pixelFeatures(cache, imageIds), labels, numClasses }, foldOf);
+  const labelIssues = findLabelIssues(outOfFold, labels, numClasses).map(({ index, suggested, score }) => ({
+    imageId: imageIds[index],
+    flaggedClassId: classIds[labels[index]],
+    suggestedClassId: classIds[suggested],
+    score,
+  }));
+  store.saveLabelIssues(labelIssues);
+  if (labelIssues.length > 0) {
+    const probe = frozenScores.find((c) => c.name === 'linear')!;
+    const judge = `a linear probe on h that is ${percent(probe.accuracy ?? 0)} accurate by ${probe.measuredOn}`;
+    report({ fraction: 0, phase: 'comparing', message: `${labelIssues.length} labels look wrong to ${judge} (confident learning); review them, likeliest first, under "Possibly mislabelled"`, metrics: {}, log: true });
+  }
   const fineTuned = await crossValidateFineTuning(context, { cache, examples, numClasses, options, foldOf, fits });
   const candidates = [fineTuned, ...frozenScores];
   const chosen = chooseCandidate(candidates);
@@ -127,11 +141,11 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
     store.savePredictions(allIds.map((imageId, i) => ({ imageId, classId: classIds[predictions[i].classIndex], confidence: predictions[i].confidence })));
     await saveClassifier(store.layout.classifier, model, { labels: classIds.map((id) => names.get(id) ?? String(id)), classIds }, inputSize);
     const { validated, accuracy } = chosenScore;
-    const result = { labelled: examples.length, validated, valAccuracy: accuracy, trainAccuracy: final.trainAccuracy, predicted: allIds.length, chosen, candidates, advice };
+    const result = { labelled: examples.length, validated, valAccuracy: accuracy, trainAccuracy: final.trainAccuracy, predicted: allIds.length, chosen, candidates, advice, labelIssues: store.labelIssues() };
     const accuracyMetrics: Record<string, number> = accuracy === null ? {} : { valAccuracy: accuracy, valLow: chosenScore.interval![0], valHigh: chosenScore.interval![1] };
     return {
       result,
-      metrics: { labelled: examples.length, validated, folds, ...accuracyMetrics, trainAccuracy: final.trainAccuracy, loss: final.loss, predicted: allIds.length },
+      metrics: { labelled: examples.length, validated, folds, labelIssues: labelIssues.length, ...accuracyMetrics, trainAccuracy: final.trainAccuracy, loss: final.loss, predicted: allIds.length },
     };
   } finally {
     model.dispose();

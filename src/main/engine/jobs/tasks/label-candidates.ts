@@ -1,7 +1,8 @@
 /**
- * What the labels allow, measured side by side: the fine-tuned model (on its held-out images), and by
- * cross-validation over every labelled image a linear probe and a weighted kNN on the frozen pretrained
- * representation h, and a linear probe on raw pixels — the baseline that tells whether pretraining helped.
+ * What the labels allow beside fine-tuning, measured on the same folds: by cross-validation over every
+ * labelled image a linear probe and a weighted kNN on the frozen pretrained
+ * representation h, and a linear probe on raw pixels — the baseline that tells whether pretraining helped —
+ * and the probe's out-of-fold probabilities, from which probably wrong labels are found.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { CandidateScore, LabelCandidateName } from '../../../../shared/contract';
@@ -66,14 +67,21 @@ const rowsOf = ({ values, dim }: Features, indices: number[]) => {
   return rows;
 };
 
-async function linearProbePredictions(features: Features, labels: number[], numClasses: number, train: number[], heldOut: number[]): Promise<Int32Array> {
+/** The probe's class probabilities for the held-out rows, flat [heldOut × numClasses]. */
+async function linearProbeProbabilities(features: Features, labels: number[], numClasses: number, train: number[], heldOut: number[]): Promise<Float32Array> {
   const probe = trainLinearProbe(rowsOf(features, train), features.dim, train.map((i) => labels[i]), { numClasses });
   try {
-    return await probe.predict(rowsOf(features, heldOut));
+    return await probe.probabilities(rowsOf(features, heldOut));
   } finally {
     probe.dispose();
   }
 }
+
+const argmaxRows = (probabilities: Float32Array, numClasses: number) =>
+  Int32Array.from({ length: probabilities.length / numClasses }, (_, row) => {
+    const p = probabilities.subarray(row * numClasses, (row + 1) * numClasses);
+    return p.indexOf(Math.max(...p));
+  });
 
 function knnPredictions(features: Features, labels: number[], train: number[], heldOut: number[]): Promise<Int32Array> {
   const bank = { features: rowsOf(features, train), labels: train.map((i) => labels[i]) };
@@ -85,23 +93,40 @@ export function crossValidationName(foldOf: Int32Array, validated: number): stri
   return validated > 0 ? `${Math.max(...foldOf) + 1}-fold cross-validation over ${validated} labelled images` : 'nothing: too few labels to hold any out (one a class)';
 }
 
+export interface CrossValidatedCandidates {
+  scores: CandidateScore[];
+  /**
+   * The linear probe's out-of-fold class probabilities, flat [n × numClasses]: each image's from the fit that did
+   * not see it (NaN for images never held out). What label errors are found from.
+   */
+  outOfFold: Float32Array;
+}
+
 /** The frozen-feature candidates and the pixel baseline, each cross-validated on the given stratified folds. */
 export async function crossValidatedCandidates(
   data: { representations: Features; pixels: Features; labels: number[]; numClasses: number },
   foldOf: Int32Array,
-): Promise<CandidateScore[]> {
+): Promise<CrossValidatedCandidates> {
   const { representations, pixels, labels, numClasses } = data;
+  const outOfFold = new Float32Array(labels.length * numClasses).fill(NaN);
   const ways: [LabelCandidateName, (train: number[], heldOut: number[]) => Promise<Int32Array>][] = [
-    ['linear', (train, heldOut) => linearProbePredictions(representations, labels, numClasses, train, heldOut)],
+    [
+      'linear',
+      async (train, heldOut) => {
+        const probabilities = await linearProbeProbabilities(representations, labels, numClasses, train, heldOut);
+        heldOut.forEach((index, i) => outOfFold.set(probabilities.subarray(i * numClasses, (i + 1) * numClasses), index * numClasses));
+        return argmaxRows(probabilities, numClasses);
+      },
+    ],
     ['knn', (train, heldOut) => knnPredictions(representations, labels, train, heldOut)],
-    ['pixels', (train, heldOut) => linearProbePredictions(pixels, labels, numClasses, train, heldOut)],
+    ['pixels', async (train, heldOut) => argmaxRows(await linearProbeProbabilities(pixels, labels, numClasses, train, heldOut), numClasses)],
   ];
   const scores: CandidateScore[] = [];
   for (const [name, fitPredict] of ways) {
     const { correct, validated } = await crossValidate(labels, foldOf, fitPredict);
     scores.push(candidateScore(name, correct, validated, crossValidationName(foldOf, validated)));
   }
-  return scores;
+  return { scores, outOfFold };
 }
 
 const percent = (score: CandidateScore) => `${((score.accuracy ?? 0) * 100).toFixed(1)} %`;
