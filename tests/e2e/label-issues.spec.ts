@@ -1,0 +1,58 @@
+/**
+ * The "Possibly mislabelled" review: after a fine-tune on labels with some flipped on purpose, the flagged
+ * images are listed likeliest first, each with the class it looks like, and relabelling one settles its flag.
+ */
+import { test, expect } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClassInfo, ImageItem, LabelIssueInfo, ProjectStatus } from '../../src/shared/contract';
+import { finishJob, startEmbeddedSampleServer, type StudioServer } from './studio-server';
+
+const work = mkdtempSync(join(tmpdir(), 'simclr-e2e-issues-'));
+let server: StudioServer;
+
+test.beforeAll(async () => {
+  test.setTimeout(240_000);
+  ({ server } = await startEmbeddedSampleServer(work, 11));
+  // The sample's two classes, labelled by folder, with one image of each labelled as the other.
+  const images = (await server.api<{ items: ImageItem[] }>('listImages', { limit: 100 })).items;
+  const byFolder = new Map<string, number[]>();
+  for (const image of images) byFolder.set(image.relPath.split('/')[0], [...(byFolder.get(image.relPath.split('/')[0]) ?? []), image.id]);
+  const [[nameA, idsA], [nameB, idsB]] = [...byFolder.entries()];
+  const a = await server.api<ClassInfo>('createClass', { name: nameA });
+  const b = await server.api<ClassInfo>('createClass', { name: nameB });
+  await server.api('setLabels', { imageIds: [...idsA.slice(1), idsB[0]], classId: a.id });
+  await server.api('setLabels', { imageIds: [...idsB.slice(1), idsA[0]], classId: b.id });
+  await server.api('startFinetune', { epochs: 3 });
+  await finishJob(server);
+});
+
+test.afterAll(() => {
+  server?.process.kill('SIGTERM');
+});
+
+test('flagged labels are reviewed likeliest first with their suggestion, and a relabel settles one', async ({ page }) => {
+  const issues = await server.api<LabelIssueInfo[]>('listLabelIssues');
+  expect(issues.length).toBeGreaterThan(0);
+  expect((await server.api<ProjectStatus>('status')).labelIssues).toBe(issues.length);
+  const classes = await server.api<ClassInfo[]>('listClasses');
+  const nameOf = (id: number) => classes.find((c) => c.id === id)!.name;
+
+  await page.goto(server.openUrl);
+  await page.getByTestId('nav-label').click();
+  await expect(page.getByTestId('label-filter').locator('option[value="labelIssues"]')).toHaveText(`Possibly mislabelled (${issues.length})`);
+  await page.getByTestId('label-filter').selectOption('labelIssues');
+  await expect(page.getByTestId('grid-count')).toContainText(`${issues.length} image`);
+  const tiles = page.getByTestId('image-tile');
+  // In the order of the list, likeliest first, each naming the class it looks like.
+  await expect(tiles.first()).toHaveAttribute('data-image-id', String(issues[0].imageId));
+  await expect(tiles.first().getByTestId('tile-suggestion')).toHaveText(`→ ${nameOf(issues[0].suggestedId)}?`);
+
+  // Relabel the first to its suggestion with its class key: it leaves the queue.
+  const key = String(classes.findIndex((c) => c.id === issues[0].suggestedId) + 1);
+  await tiles.first().click();
+  await page.keyboard.press(key);
+  await expect(page.getByTestId('grid-count')).toContainText(`${issues.length - 1} image`);
+  expect((await server.api<LabelIssueInfo[]>('listLabelIssues')).map((i) => i.imageId)).not.toContain(issues[0].imageId);
+});
