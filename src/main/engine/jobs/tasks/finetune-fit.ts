@@ -67,14 +67,21 @@ export async function fitFineTuned(
   }
 }
 
-/** The most probable class and its probability for each image, in batches. */
-export async function predictAll(model: tf.LayersModel, cache: PixelCache, imageIds: number[], batchSize = 256): Promise<TopClass[]> {
+/** Every image's class probabilities, flat [n × numClasses], in batches. */
+export async function probabilitiesOf(model: tf.LayersModel, cache: PixelCache, imageIds: number[], batchSize = 256): Promise<Float32Array> {
   const numClasses = model.outputs[0].shape[1] as number;
-  const predictions: TopClass[] = [];
+  const all = new Float32Array(imageIds.length * numClasses);
+  let offset = 0;
   for (const batchIds of chunk(imageIds, batchSize)) {
     const images = readImageBatch(cache, batchIds);
     const probabilities = await predictProbabilities(model, images).finally(() => images.dispose());
-    predictions.push(...topClasses(probabilities, numClasses));
+    all.set(probabilities, offset);
+    offset += probabilities.length;
   }
-  return predictions;
+  return all;
+}
+
+/** The most probable class and its probability for each image. */
+export async function predictAll(model: tf.LayersModel, cache: PixelCache, imageIds: number[]): Promise<TopClass[]> {
+  return topClasses(await probabilitiesOf(model, cache, imageIds), model.outputs[0].shape[1] as number);
 }

@@ -9,7 +9,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { CandidateScore, FinetuneOptions, FinetuneResult } from '../../../../shared/contract';
 import { StudioError, finetuneOptionsSchema } from '../../../../shared/contract';
 import type { PixelCache } from '../../data/pixel-cache';
-import { buildLinearClassifier } from '../../ml/classifier';
+import { buildLinearClassifier, topClasses } from '../../ml/classifier';
 import { crossValidate, defaultFolds, stratifiedFolds } from '../../ml/cross-validation';
 import { findLabelIssues } from '../../ml/label-issues';
 import { trainLinearProbe } from '../../ml/linear-probe';
@@ -17,7 +17,7 @@ import { Rng } from '../../ml/rng';
 import type { ProjectStore } from '../../store/project-store';
 import { buildCacheWithProgress } from './build-cache';
 import { saveClassifier } from './classifier-artifacts';
-import { fitFineTuned, predictAll, type EpochReport, type Example } from './finetune-fit';
+import { fitFineTuned, predictAll, probabilitiesOf, type EpochReport, type Example } from './finetune-fit';
 import {
   candidateScore,
   crossValidatedCandidates,
@@ -41,25 +41,31 @@ export function chooseCandidate(candidates: CandidateScore[]): ChosenName {
   return score('linear') > score('finetune') ? 'linear' : 'finetune';
 }
 
-/** Cross-validates fine-tuning: one fit per fold on the other folds' labels, predicting the fold. */
+/**
+ * Cross-validates fine-tuning: one fit per fold on the other folds' labels, predicting the fold; with the
+ * out-of-fold class probabilities (NaN for images never held out).
+ */
 async function crossValidateFineTuning(
   context: TaskContext,
   fit: { cache: PixelCache; examples: Example[]; numClasses: number; options: FinetuneOptions; foldOf: Int32Array; fits: number },
-): Promise<CandidateScore> {
+): Promise<{ score: CandidateScore; outOfFold: Float32Array }> {
   const { cache, examples, numClasses, options, foldOf, fits } = fit;
   const labels = examples.map((e) => e.classIndex);
+  const outOfFold = new Float32Array(examples.length * numClasses).fill(NaN);
   let fold = 0;
   const { correct, validated } = await crossValidate(labels, foldOf, async (train, heldOut) => {
     fold++;
     const progress = (p: EpochReport) => reportEpoch(context, p, options.epochs, fold - 1, fits, `Cross-validating fine-tuning, fold ${fold} of ${fits - 1}`);
     const fitted = await fitFineTuned(context.store, cache, train.map((i) => examples[i]), numClasses, options, new Rng(options.seed + fold), progress, context.signal);
     try {
-      return (await predictAll(fitted.model, cache, heldOut.map((i) => examples[i].imageId))).map((p) => p.classIndex);
+      const probabilities = await probabilitiesOf(fitted.model, cache, heldOut.map((i) => examples[i].imageId));
+      heldOut.forEach((index, i) => outOfFold.set(probabilities.subarray(i * numClasses, (i + 1) * numClasses), index * numClasses));
+      return topClasses(probabilities, numClasses).map((p) => p.classIndex);
     } finally {
       fitted.model.dispose();
     }
   });
-  return candidateScore('finetune', correct, validated, crossValidationName(foldOf, validated));
+  return { score: candidateScore('finetune', correct, validated, crossValidationName(foldOf, validated)), outOfFold };
 }
 
 function reportEpoch(context: TaskContext, { epoch, loss, trainAccuracy }: EpochReport, epochs: number, fitIndex: number, fits: number, what: string): void {
@@ -105,7 +111,18 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   const folds = Math.max(-1, ...foldOf) + 1;
   const fits = folds + 1; // one per fold, then the chosen model on every label
   report({ fraction: 0, phase: 'comparing', message: `Measuring what ${examples.length} labels allow: ${crossValidationName(foldOf, folds > 0 ? examples.length : 0)}`, metrics: {}, log: true });
-  const { scores: frozenScores, outOfFold } = await crossValidatedCandidates({ representations, pixels: pixelFeatures(cache, imageIds), labels, numClasses }, foldOf);
+  const frozenWays = await crossValidatedCandidates({ representations, pixels: pixelFeatures(cache, imageIds), labels, numClasses }, foldOf);
+  const fineTuned = await crossValidateFineTuning(context, { cache, examples, numClasses, options, foldOf, fits });
+  const candidates = [fineTuned.score, ...frozenWays.scores];
+  const chosen = chooseCandidate(candidates);
+  const chosenScore = candidates.find((c) => c.name === chosen)!;
+  const advice = pretrainingAdvice(candidates);
+  const choice = chosenScore.accuracy === null ? 'the fine-tuned model (nothing could be held out to compare)' : `${chosenScore.description}, ${percent(chosenScore.accuracy)} by ${chosenScore.measuredOn}`;
+  report({ fraction: folds / fits, phase: 'training', message: `Chose ${choice}; training it on all ${examples.length} labels`, metrics: {}, log: true });
+  if (advice) report({ fraction: folds / fits, phase: 'training', message: advice, metrics: {}, log: true });
+
+  // Doubted by the chosen (the better) model's out-of-fold probabilities.
+  const outOfFold = chosen === 'finetune' ? fineTuned.outOfFold : frozenWays.outOfFold;
   const labelIssues = findLabelIssues(outOfFold, labels, numClasses).map(({ index, suggested, score }) => ({
     imageId: imageIds[index],
     flaggedClassId: classIds[labels[index]],
@@ -114,18 +131,9 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   }));
   store.saveLabelIssues(labelIssues);
   if (labelIssues.length > 0) {
-    const probe = frozenScores.find((c) => c.name === 'linear')!;
-    const judge = `a linear probe on h that is ${percent(probe.accuracy ?? 0)} accurate by ${probe.measuredOn}`;
-    report({ fraction: 0, phase: 'comparing', message: `${labelIssues.length} labels look wrong to ${judge} (confident learning); review them, likeliest first, under "Possibly mislabelled"`, metrics: {}, log: true });
+    const message = `${labelIssues.length} labels look wrong to ${chosenScore.description} (confident learning, out of fold); review them, likeliest first, under "Possibly mislabelled"`;
+    report({ fraction: folds / fits, phase: 'training', message, metrics: {}, log: true });
   }
-  const fineTuned = await crossValidateFineTuning(context, { cache, examples, numClasses, options, foldOf, fits });
-  const candidates = [fineTuned, ...frozenScores];
-  const chosen = chooseCandidate(candidates);
-  const chosenScore = candidates.find((c) => c.name === chosen)!;
-  const advice = pretrainingAdvice(candidates);
-  const choice = chosenScore.accuracy === null ? 'the fine-tuned model (nothing could be held out to compare)' : `${chosenScore.description}, ${percent(chosenScore.accuracy)} by ${chosenScore.measuredOn}`;
-  report({ fraction: folds / fits, phase: 'training', message: `Chose ${choice}; training it on all ${examples.length} labels`, metrics: {}, log: true });
-  if (advice) report({ fraction: folds / fits, phase: 'training', message: advice, metrics: {}, log: true });
 
   signal.throwIfAborted();
   const final =

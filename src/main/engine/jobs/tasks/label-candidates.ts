@@ -2,7 +2,7 @@
  * What the labels allow beside fine-tuning, measured on the same folds: by cross-validation over every
  * labelled image a linear probe and a weighted kNN on the frozen pretrained
  * representation h, and a linear probe on raw pixels — the baseline that tells whether pretraining helped —
- * and the probe's out-of-fold probabilities, from which probably wrong labels are found.
+ * and the probe's out-of-fold probabilities.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { CandidateScore, LabelCandidateName } from '../../../../shared/contract';
@@ -97,7 +97,7 @@ export interface CrossValidatedCandidates {
   scores: CandidateScore[];
   /**
    * The linear probe's out-of-fold class probabilities, flat [n × numClasses]: each image's from the fit that did
-   * not see it (NaN for images never held out). What label errors are found from.
+   * not see it (NaN for images never held out). Label errors are found from these where the probe is chosen.
    */
   outOfFold: Float32Array;
 }
