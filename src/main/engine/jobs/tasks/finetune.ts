@@ -33,6 +33,9 @@ import type { Task, TaskContext } from './task';
 /** The candidates that become the exported model (kNN and raw pixels are measured for comparison only). */
 type ChosenName = 'finetune' | 'linear';
 
+/** The largest side the raw-pixel baseline sees. */
+const pixelBaselineSide = 32;
+
 const percent = (fraction: number) => `${(fraction * 100).toFixed(1)} %`;
 
 /** The better of the two exportable candidates; the fine-tuned one where neither could be measured, or on a tie. */
@@ -111,7 +114,9 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   const folds = Math.max(-1, ...foldOf) + 1;
   const fits = folds + 1; // one per fold, then the chosen model on every label
   report({ fraction: 0, phase: 'comparing', message: `Measuring what ${examples.length} labels allow: ${crossValidationName(foldOf, folds > 0 ? examples.length : 0)}`, metrics: {}, log: true });
-  const frozenWays = await crossValidatedCandidates({ representations, pixels: pixelFeatures(cache, imageIds), labels, numClasses }, foldOf);
+  // The pixel baseline at most 32 px (the size import caches): at 224 px its rows would not fit in memory.
+  const pixelCache = inputSize > pixelBaselineSide ? await buildCacheWithProgress(context, pixelBaselineSide) : cache;
+  const frozenWays = await crossValidatedCandidates({ representations, pixels: pixelFeatures(pixelCache, imageIds), labels, numClasses }, foldOf);
   const fineTuned = await crossValidateFineTuning(context, { cache, examples, numClasses, options, foldOf, fits });
   const candidates = [fineTuned.score, ...frozenWays.scores];
   const chosen = chooseCandidate(candidates);
