@@ -215,7 +215,7 @@ export interface FinetuneResult {
   candidates: CandidateScore[];
   /** Said plainly when the pretrained features did no better than raw pixels, with what to try; else null. */
   advice: string | null;
-  /** Labels flagged as probably wrong (likeliest first), from the chosen model's out-of-fold probabilities. */
+  /** Labels flagged as probably wrong (likeliest first), from the linear probe's out-of-fold probabilities. */
   labelIssues: LabelIssueInfo[];
 }
 export interface ExportResult {

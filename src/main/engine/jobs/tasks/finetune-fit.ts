@@ -68,7 +68,7 @@ export async function fitFineTuned(
 }
 
 /** Every image's class probabilities, flat [n × numClasses], in batches. */
-export async function probabilitiesOf(model: tf.LayersModel, cache: PixelCache, imageIds: number[], batchSize = 256): Promise<Float32Array> {
+async function probabilitiesOf(model: tf.LayersModel, cache: PixelCache, imageIds: number[], batchSize = 256): Promise<Float32Array> {
   const numClasses = model.outputs[0].shape[1] as number;
   const all = new Float32Array(imageIds.length * numClasses);
   let offset = 0;

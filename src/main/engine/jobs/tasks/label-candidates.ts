@@ -97,7 +97,7 @@ export interface CrossValidatedCandidates {
   scores: CandidateScore[];
   /**
    * The linear probe's out-of-fold class probabilities, flat [n × numClasses]: each image's from the fit that did
-   * not see it (NaN for images never held out). Label errors are found from these where the probe is chosen.
+   * not see it (NaN for images never held out). Label errors are found from these.
    */
   outOfFold: Float32Array;
 }
