@@ -1,5 +1,5 @@
 /**
- * Every input's placeholder fits its box, in every view of the browser UI (Chromium, two window sizes),
+ * Every input's placeholder, and every drop-down's chosen option, fits its box, in every view of the browser UI (Chromium, two window sizes),
  * against the real server with a project of labelled images; each view is also saved as a screenshot.
  */
 import { test, expect, type Page } from '@playwright/test';
@@ -12,10 +12,16 @@ import { startStudioServer, type StudioServer } from './studio-server';
 
 // The page's globals the measuring script uses: this program's TypeScript has no DOM library.
 declare const document: {
-  querySelectorAll(selector: string): Iterable<PlaceholderField>;
+  querySelectorAll<T = PlaceholderField>(selector: string): Iterable<T>;
   createElement(tag: 'canvas'): { getContext(kind: '2d'): { font: string; measureText(text: string): { width: number } } };
 };
-declare function getComputedStyle(element: PlaceholderField): Record<string, string>;
+declare function getComputedStyle(element: PlaceholderField | ChoiceField): Record<string, string>;
+interface ChoiceField {
+  selectedOptions: { text: string }[];
+  clientWidth: number;
+  offsetParent: unknown;
+  dataset: Record<string, string | undefined>;
+}
 interface PlaceholderField {
   placeholder: string;
   type: string;
@@ -50,7 +56,7 @@ interface Overflow {
   roomWidth: number;
 }
 
-/** Each visible field whose placeholder is wider than the room for text in it (padding and spin buttons taken off). */
+/** Each visible field whose placeholder (or chosen option) is wider than the room for text in it (padding, spin buttons and arrows taken off). */
 async function overflowingPlaceholders(page: Page): Promise<Overflow[]> {
   return page.evaluate(() => {
     const context = document.createElement('canvas').getContext('2d');
@@ -64,6 +70,16 @@ async function overflowingPlaceholders(page: Page): Promise<Overflow[]> {
       const spinButtons = field.type === 'number' ? 15 : 0;
       const roomWidth = field.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - spinButtons;
       if (textWidth > roomWidth) found.push({ field: field.dataset.testid ?? field.placeholder, placeholder: field.placeholder, textWidth, roomWidth });
+    }
+    // A drop-down's chosen option is cut the same way; its arrow takes about 20 px of the box.
+    for (const choice of document.querySelectorAll<ChoiceField>('select')) {
+      const text = choice.selectedOptions[0]?.text ?? '';
+      if (!text || choice.offsetParent === null) continue;
+      const style = getComputedStyle(choice);
+      context.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+      const textWidth = Math.ceil(context.measureText(text).width);
+      const roomWidth = choice.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
+      if (textWidth > roomWidth) found.push({ field: choice.dataset.testid ?? text, placeholder: text, textWidth, roomWidth });
     }
     return found;
   });

@@ -30,7 +30,7 @@ test('the pretrain page estimates a run, and reopens with its settings, loss cur
   await page.getByTestId('nav-pretrain').click();
 
   // On wasm, with 32 images: the GPU presets are marked and say why; the cpu preset's batch is too big here.
-  await expect(page.getByTestId('pretrain-preset').locator('option[value="paper"]')).toHaveText('paper (cannot serve here)');
+  await expect(page.getByTestId('pretrain-preset').locator('option[value="paper"]')).toHaveText('paper (not here)');
   const misfits = page.getByTestId('pretrain-preset-misfits');
   await expect(misfits).toContainText('balanced cannot serve here: needs a GPU; this machine trains on wasm (the CPU)');
   await expect(misfits).toContainText('paper cannot serve here: needs a GPU; this machine trains on wasm (the CPU); its batch of 4096 is more than the 32 images here');
