@@ -2,7 +2,7 @@
  * The pretrain page before and after a run: presets that cannot serve here say why, a dry run estimates the
  * duration from measured steps, and a page opened afresh after the run shows its settings, loss curve and log.
  */
-import { test, expect } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,14 @@ test.beforeAll(async () => {
 test.afterAll(() => {
   server?.process.kill('SIGTERM');
 });
+
+/** The pretrain page opened afresh in another tab of the same browser, as after a reload or a restart. */
+async function pretrainPageInNewTab(page: Page): Promise<Page> {
+  const tab = await page.context().newPage();
+  await tab.goto(server.openUrl);
+  await tab.getByTestId('nav-pretrain').click();
+  return tab;
+}
 
 test('the pretrain page estimates a run, and reopens with its settings, loss curve and log', async ({ page }) => {
   await page.goto(server.openUrl);
@@ -56,9 +64,7 @@ test('the pretrain page estimates a run, and reopens with its settings, loss cur
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', '6');
 
   // A fresh page (a reload, another tab, the app restarted): the run comes back from the project.
-  const fresh = await page.context().newPage();
-  await fresh.goto(server.openUrl);
-  await fresh.getByTestId('nav-pretrain').click();
+  const fresh = await pretrainPageInNewTab(page);
   await expect(fresh.getByTestId('pretrain-epochs')).toHaveValue('3');
   await expect(fresh.getByTestId('pretrain-batch')).toHaveValue('16');
   await expect(fresh.getByTestId('pretrain-image-size')).toHaveValue('16');
@@ -74,9 +80,7 @@ test('the pretrain page estimates a run, and reopens with its settings, loss cur
   // A run started elsewhere (the CLI, a script) that named no preset reopens too, over the backend's default.
   await server.api('startPretrain', { encoder: 'resnet-tiny', epochs: 2, batchSize: 8, imageSize: 16 });
   await finishJob(server);
-  const third = await page.context().newPage();
-  await third.goto(server.openUrl);
-  await third.getByTestId('nav-pretrain').click();
+  const third = await pretrainPageInNewTab(page);
   await expect(third.getByTestId('pretrain-preset')).toHaveValue('cpu');
   await expect(third.getByTestId('pretrain-epochs')).toHaveValue('2');
   await expect(third.getByTestId('pretrain-batch')).toHaveValue('8');
