@@ -1,7 +1,8 @@
 /** A candidate's score as one line, in the UI and the CLI alike: accuracy, its interval, what it was measured on. */
 import type { CandidateScore } from './contract';
 
-const percent = (fraction: number) => `${(fraction * 100).toFixed(1)} %`;
+/** An accuracy as the job's messages and the CLI write it: "67.0 %". */
+export const percent = (fraction: number) => `${(fraction * 100).toFixed(1)} %`;
 
 export function describeCandidate(c: CandidateScore): string {
   if (c.accuracy === null || c.interval === null) return `${c.name}: not measured (${c.measuredOn}) — ${c.description}`;

@@ -8,8 +8,7 @@ import { StudioError } from '../../../shared/contract';
 import type { ProjectStore } from '../store/project-store';
 import type { ProgressUpdate, WorkerKind, WorkerLauncher } from './protocol';
 
-/** How long a cancelled worker may take to write its checkpoint before it is killed. */
-/** How long a worker asked to cancel may take to stop by itself before it is killed. */
+/** How long a worker asked to cancel may take to stop by itself (writing its checkpoint) before it is killed. */
 const defaultCancelGraceMs = 30_000;
 
 interface ActiveJob {

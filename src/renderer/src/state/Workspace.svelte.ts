@@ -26,7 +26,6 @@ export interface Notice {
   topic: NoticeTopic | null;
 }
 
-
 const maxLossPoints = 1500;
 const jobVerbs: Record<JobKind, string> = {
   import: 'Import',

@@ -67,21 +67,20 @@ export async function fitFineTuned(
   }
 }
 
-/** Every image's class probabilities, flat [n × numClasses], in batches. */
-async function probabilitiesOf(model: tf.LayersModel, cache: PixelCache, imageIds: number[], batchSize = 256): Promise<Float32Array> {
-  const numClasses = model.outputs[0].shape[1] as number;
-  const all = new Float32Array(imageIds.length * numClasses);
+/** A model's outputs (inference mode) for every image, flat [n × outputs], computed in batches. */
+export async function outputsOf(model: tf.LayersModel, cache: PixelCache, imageIds: number[], batchSize = 256): Promise<Float32Array> {
+  const all = new Float32Array(imageIds.length * (model.outputs[0].shape[1] as number));
   let offset = 0;
   for (const batchIds of chunk(imageIds, batchSize)) {
     const images = readImageBatch(cache, batchIds);
-    const probabilities = await predictProbabilities(model, images).finally(() => images.dispose());
-    all.set(probabilities, offset);
-    offset += probabilities.length;
+    const outputs = await predictProbabilities(model, images).finally(() => images.dispose());
+    all.set(outputs, offset);
+    offset += outputs.length;
   }
   return all;
 }
 
 /** The most probable class and its probability for each image. */
 export async function predictAll(model: tf.LayersModel, cache: PixelCache, imageIds: number[]): Promise<TopClass[]> {
-  return topClasses(await probabilitiesOf(model, cache, imageIds), model.outputs[0].shape[1] as number);
+  return topClasses(await outputsOf(model, cache, imageIds), model.outputs[0].shape[1] as number);
 }

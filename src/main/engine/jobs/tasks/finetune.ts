@@ -15,6 +15,7 @@ import { findLabelIssues } from '../../ml/label-issues';
 import { trainLinearProbe } from '../../ml/linear-probe';
 import { Rng } from '../../ml/rng';
 import type { ProjectStore } from '../../store/project-store';
+import { percent } from '../../../../shared/candidate-score';
 import { buildCacheWithProgress } from './build-cache';
 import { saveClassifier } from './classifier-artifacts';
 import { fitFineTuned, predictAll, type EpochReport, type Example } from './finetune-fit';
@@ -36,7 +37,6 @@ type ChosenName = 'finetune' | 'linear';
 /** The largest side the raw-pixel baseline sees. */
 const pixelBaselineSide = 32;
 
-const percent = (fraction: number) => `${(fraction * 100).toFixed(1)} %`;
 
 /** The better of the two exportable candidates; the fine-tuned one where neither could be measured, or on a tie. */
 export function chooseCandidate(candidates: CandidateScore[]): ChosenName {

@@ -5,12 +5,14 @@
  * and the probe's out-of-fold probabilities.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { percent } from '../../../../shared/candidate-score';
 import type { CandidateScore, LabelCandidateName } from '../../../../shared/contract';
-import { chunk, readImageBatch } from '../../data/batches';
 import type { PixelCache } from '../../data/pixel-cache';
+import { topClasses } from '../../ml/classifier';
 import { crossValidate, wilsonInterval } from '../../ml/cross-validation';
 import { knnPredict } from '../../ml/knn';
 import { trainLinearProbe } from '../../ml/linear-probe';
+import { outputsOf } from './finetune-fit';
 
 /** Neighbours that vote: few labels make a large k vote with mostly other classes. */
 const knnNeighbours = 20;
@@ -41,19 +43,7 @@ export function candidateScore(name: LabelCandidateName, correct: number, valida
 
 /** h for the given images from the frozen encoder, in inference mode. */
 export async function frozenRepresentations(encoder: tf.LayersModel, cache: PixelCache, imageIds: number[]): Promise<Features> {
-  const parts: Float32Array[] = [];
-  let dim = 0;
-  for (const batchIds of chunk(imageIds, 256)) {
-    const images = readImageBatch(cache, batchIds);
-    const h = encoder.predict(images) as tf.Tensor2D;
-    dim = h.shape[1];
-    parts.push((await h.data()) as Float32Array);
-    images.dispose();
-    h.dispose();
-  }
-  const values = new Float32Array(imageIds.length * dim);
-  parts.reduce((offset, part) => (values.set(part, offset), offset + part.length), 0);
-  return { values, dim };
+  return { values: await outputsOf(encoder, cache, imageIds), dim: encoder.outputs[0].shape[1] as number };
 }
 
 /** The images' cached pixels in [0, 1], one row each. */
@@ -77,11 +67,7 @@ async function linearProbeProbabilities(features: Features, labels: number[], nu
   }
 }
 
-const argmaxRows = (probabilities: Float32Array, numClasses: number) =>
-  Int32Array.from({ length: probabilities.length / numClasses }, (_, row) => {
-    const p = probabilities.subarray(row * numClasses, (row + 1) * numClasses);
-    return p.indexOf(Math.max(...p));
-  });
+const argmaxRows = (probabilities: Float32Array, numClasses: number) => topClasses(probabilities, numClasses).map((top) => top.classIndex);
 
 function knnPredictions(features: Features, labels: number[], train: number[], heldOut: number[]): Promise<Int32Array> {
   const bank = { features: rowsOf(features, train), labels: train.map((i) => labels[i]) };
@@ -109,7 +95,7 @@ export async function crossValidatedCandidates(
 ): Promise<CrossValidatedCandidates> {
   const { representations, pixels, labels, numClasses } = data;
   const outOfFold = new Float32Array(labels.length * numClasses).fill(NaN);
-  const ways: [LabelCandidateName, (train: number[], heldOut: number[]) => Promise<Int32Array>][] = [
+  const ways: [LabelCandidateName, (train: number[], heldOut: number[]) => Promise<ArrayLike<number>>][] = [
     [
       'linear',
       async (train, heldOut) => {
@@ -129,8 +115,6 @@ export async function crossValidatedCandidates(
   return { scores, outOfFold };
 }
 
-const percent = (score: CandidateScore) => `${((score.accuracy ?? 0) * 100).toFixed(1)} %`;
-
 /**
  * Plain words when raw pixels classify the labels at least as well as the best use of the pretrained encoder:
  * its features have not learnt what tells these classes apart (yet).
@@ -141,7 +125,7 @@ export function pretrainingAdvice(candidates: CandidateScore[]): string | null {
   if (!pixels || pixels.accuracy === null || !pretrained || pretrained.accuracy! > pixels.accuracy) return null;
   return (
     `Pretraining has not helped yet: raw pixels classify these labels as well as the pretrained encoder does ` +
-    `(pixels ${percent(pixels)}, best with the encoder ${percent(pretrained)} by ${pretrained.name}; ${pixels.measuredOn}). ` +
+    `(pixels ${percent(pixels.accuracy)}, best with the encoder ${percent(pretrained.accuracy!)} by ${pretrained.name}; ${pixels.measuredOn}). ` +
     `Try pretraining longer (more epochs or a longer time budget), a larger encoder (resnet-mini), stronger colour ` +
     `distortion (colour strength 1.0) where colour does not tell the classes apart, or more labels.`
   );
