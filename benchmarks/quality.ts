@@ -1,225 +1,265 @@
 /**
- * Representation quality of the app's SimCLR recipe on Fashion-MNIST, printed as one JSON object (progress
- * on stderr):
- *   npm run bench:quality -- [--budget-minutes 25] [--subset N] [--finetune-epochs 100] [--finetune-batch 64]
- *     [--finetune-features head|h] [--seed 1]
- *     [--preset cpu] [--encoder E] [--image-size N] [--batch N] [--temperature T] [--optimizer adam|lars] [--lr X]
- *     [--pseudo-per-class 1000] [--save-checkpoint DIR | --checkpoint DIR]
- * Pretrains with an app preset (the CPU one by default; the other flags override it, as in the app) on the
- * train images for a wall-time budget, then on the 10,000 test images reports weighted kNN
- * (k=200, cosine, exp(sim/0.1)), kNN on raw pixels, a linear probe on frozen h, fine-tuning with 1 % and 10 %
- * of the labels against the same network from scratch (what the app offers a user), and, as diagnostics the app
- * does not offer, frozen-feature classifiers and self-training on confident pseudo-labels at 1 %.
- * --save-checkpoint writes the pretrained model (SimclrModel.saveCheckpoint) for bench:suggest to reuse;
- * --checkpoint evaluates a saved one instead of pretraining (its encoder, size and recipe win over the flags),
- * so the evaluation side can be iterated on in minutes.
+ * What a user gets from a folder and a few labels, measured through the product's own path, printed as one JSON
+ * object (progress on stderr):
+ *   npm run bench:quality -- [--datasets fashion-mnist,tinted] [--train 60000] [--test 10000]
+ *     [--pretrain-minutes 10] [--budgets 10/class,1%,10%] [--draws 3] [--flip-labels 600] [--flip-fraction 0.05]
+ *     [--reference-seconds 90] [--preset cpu] [--color-strength X] [--finetune-epochs N] [--backend wasm] [--root DIR]
+ * For each dataset it writes a folder of PNG files (train/ and test/; Fashion-MNIST as it comes, or the tinted
+ * stand-in for a colour folder whose colours say nothing of the class), imports it into a fresh project
+ * (timed apart from the budget), runs the pretrain job within the budget, then for each label budget and draw
+ * labels train images as a user would, runs the fine-tune job and scores its stored predictions on the test
+ * images, which are in the folder but never labelled. Beside the chosen model: each candidate's cross-validated
+ * score as the job reported it, and on the test images the frozen-feature candidates (linear probe and kNN on the
+ * encoder's h, 1-NN on h) and raw pixels (linear probe, 1-NN). Label errors: fine-tuning on `--flip-labels`
+ * labels of which `--flip-fraction` were flipped on purpose, the recall and precision of the first 2×flipped flags.
+ * Speed: the pretrain job's images/s against the same preset trained for `--reference-seconds` on the same
+ * images held in memory, in this process (the pretraining speed the product's path should not lose).
  */
+import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { finetuneOptionsSchema, pretrainOptionsSchema } from '../src/shared/contract';
+import type { FinetuneResult } from '../src/shared/contract';
+import { pretrainOptionsSchema } from '../src/shared/contract';
 import { initBackend } from '../src/main/engine/ml/backend';
-import { representationDim } from '../src/main/engine/ml/encoder';
 import { knnPredict } from '../src/main/engine/ml/knn';
 import { trainLinearProbe } from '../src/main/engine/ml/linear-probe';
-import { resolvePretrainOptions, simclrConfigOf } from '../src/main/engine/ml/presets';
+import { resolvePretrainOptions, simclrConfigOf, trainingWorkers } from '../src/main/engine/ml/presets';
+import { Rng } from '../src/main/engine/ml/rng';
 import { SimclrModel } from '../src/main/engine/ml/simclr';
-import { balancedSubset, firstImages, loadFashionMnist, pixelFeatures, type GreyImages } from './quality/fashion-mnist';
-import { accuracy, embedWith, finetuneClassifier, freshStart, predictAll, type FinetuneRecipe, type LabelledIndices } from './quality/finetune';
-import { pretrainWithinBudget } from './quality/pretrain-budget';
-import { confidentPseudoLabels } from './quality/self-training';
+import { learningRateAt } from '../src/main/engine/ml/schedule';
+import { PixelCache } from '../src/main/engine/data/pixel-cache';
+import { frozenRepresentations } from '../src/main/engine/jobs/tasks/label-candidates';
+import { loadPretrainedEncoder, modelInputSize } from '../src/main/engine/jobs/tasks/load-encoder';
+import { loadFashionMnist } from './quality/fashion-mnist';
+import { asImageSet, benchDatasets, firstOf, tint, writeBenchFolder, type BenchDataset, type ImageSet } from './quality/image-folder';
+import { ProductRun, projectDirFor } from './quality/product-run';
 
 const { values } = parseArgs({
   options: {
-    'budget-minutes': { type: 'string', default: '25' },
-    subset: { type: 'string' },
-    // Epochs over the 1 % labels; fine-tuning runs ~1000 img/s at 16 px, so 100 epochs of 600 images take about a minute.
-    'finetune-epochs': { type: 'string', default: '100' },
-    'finetune-batch': { type: 'string', default: '64' },
-    // head or h; absent, the app's default (head: SimCLRv2's fine-tuning from the head's first layer).
-    'finetune-features': { type: 'string' },
-    seed: { type: 'string', default: '1' },
-    preset: { type: 'string', default: 'cpu' },
-    encoder: { type: 'string' },
-    'image-size': { type: 'string' },
-    batch: { type: 'string' },
-    temperature: { type: 'string' },
-    optimizer: { type: 'string' },
-    lr: { type: 'string' },
-    'pseudo-per-class': { type: 'string', default: '1000' },
-    'save-checkpoint': { type: 'string' },
-    checkpoint: { type: 'string' },
-    'data-dir': { type: 'string' },
-    backend: { type: 'string' },
-    // Training threads: the data-parallel trainer splits each batch across them (wasm is one thread each).
-    workers: { type: 'string', default: '2' },
+    datasets: { type: 'string', default: benchDatasets.join(',') },
+    train: { type: 'string', default: '60000' },
+    test: { type: 'string', default: '10000' },
+    'pretrain-minutes': { type: 'string', default: '10' },
+    budgets: { type: 'string', default: '10/class,1%,10%' },
+    draws: { type: 'string', default: '3' },
+    'flip-labels': { type: 'string', default: '600' },
+    'flip-fraction': { type: 'string', default: '0.05' },
+    'reference-seconds': { type: 'string', default: '90' },
+    preset: { type: 'string' },
+    'color-strength': { type: 'string' },
+    'finetune-epochs': { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
+    root: { type: 'string', default: '.cache/bench' },
   },
 });
 
-const optionalNumber = (flag: string | undefined) => (flag === undefined ? undefined : Number(flag));
-const budgetMinutes = Number(values['budget-minutes']);
-const seed = Number(values.seed);
-const finetuneEpochs = Number(values['finetune-epochs']);
-const pseudoPerClass = Number(values['pseudo-per-class']);
 const numClasses = 10;
-/** The kNN monitor of Wu et al. and the SimCLR literature. */
-const knnOptions = { k: 200, temperature: 0.1 };
-/** The app's fine-tuning learning rate (finetuneOptionsSchema); batch 64 rather than its 32 trains faster per image on wasm. */
-const finetuneBatch = Number(values['finetune-batch']);
-const finetuneLr = 1e-3;
-const finetuneFeatures = finetuneOptionsSchema.shape.features.parse(values['finetune-features']);
-
+const root = resolve(values.root);
+const draws = Number(values.draws);
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const phaseSeconds: Record<string, number> = {};
-async function phase<T>(name: string, work: () => Promise<T> | T): Promise<T> {
-  const startedAt = performance.now();
-  log(`— ${name}`);
-  const result = await work();
-  phaseSeconds[name] = +((performance.now() - startedAt) / 1000).toFixed(1);
-  log(`— ${name}: ${phaseSeconds[name]} s`);
-  return result;
+const round = (x: number, digits = 4) => +x.toFixed(digits);
+
+/** A label budget as the issue states them: a count per class, or a fraction of the train images. */
+function parseBudget(text: string): { name: string; labelsFor: (trainCount: number) => { perClass?: number; total?: number } } {
+  const perClass = /^(\d+)\/class$/.exec(text);
+  if (perClass) return { name: text, labelsFor: () => ({ perClass: Number(perClass[1]) }) };
+  const percent = /^([\d.]+)%$/.exec(text);
+  if (percent) return { name: text, labelsFor: (n) => ({ total: Math.round((n * Number(percent[1])) / 100) }) };
+  throw new Error(`--budgets: "${text}" is neither N/class nor N%`);
 }
-const percent = (x: number) => +(100 * x).toFixed(2);
-const startedAt = performance.now();
+
+/** Train indices to label: `perClass` of each class, or `total` drawn at random as a user's sample would be. */
+function drawLabels(labels: Uint8Array, draw: { perClass?: number; total?: number }, rng: Rng): number[] {
+  const order = rng.shuffle(Array.from(labels, (_, i) => i));
+  if (draw.total !== undefined) return order.slice(0, draw.total);
+  const taken = new Array<number>(numClasses).fill(0);
+  return order.filter((i) => taken[labels[i]] < draw.perClass! && ++taken[labels[i]] > 0);
+}
+
+/** float32 [B, side, side, 3] in [0, 1] from an image set held in memory. */
+function batchOf(set: ImageSet, indices: number[]): tf.Tensor4D {
+  const area = set.side * set.side;
+  const values = new Float32Array(indices.length * area * 3);
+  for (let i = 0; i < indices.length; i++) {
+    for (let p = 0; p < area; p++) {
+      for (let c = 0; c < 3; c++) values[(i * area + p) * 3 + c] = set.pixels[(indices[i] * area + p) * set.channels + (set.channels === 3 ? c : 0)] / 255;
+    }
+  }
+  return tf.tensor4d(values, [indices.length, set.side, set.side, 3]);
+}
+
+/** The reference: the preset the product resolves, trained in this process on in-memory batches (same schedule shape). */
+async function inMemoryImagesPerSecond(set: ImageSet, seconds: number, backend: string): Promise<number> {
+  const options = resolvePretrainOptions(pretrainRequest(), backend);
+  const model = SimclrModel.create({ workers: trainingWorkers, ...simclrConfigOf(options) });
+  const schedule = { baseLr: options.learningRate, warmupSteps: 10, totalSteps: 100 };
+  const rng = new Rng(1);
+  let timedSteps = 0;
+  let timedFrom = 0;
+  const started = performance.now();
+  for (let step = 0; (performance.now() - started) / 1000 < seconds; step++) {
+    const images = batchOf(set, rng.shuffle(Array.from({ length: set.count }, (_, i) => i)).slice(0, options.batchSize));
+    await model.trainStep(images, { learningRate: learningRateAt(step % 100, schedule) });
+    images.dispose();
+    // The first steps compile kernels and warm caches, as the job's first do; neither is timed.
+    if (step === 2) timedFrom = performance.now();
+    if (step > 2) timedSteps++;
+  }
+  model.dispose();
+  return (timedSteps * options.batchSize) / ((performance.now() - timedFrom) / 1000);
+}
+
+function pretrainRequest() {
+  return pretrainOptionsSchema.partial().parse({
+    ...(values.preset && { preset: values.preset }),
+    ...(values['color-strength'] && { colorStrength: Number(values['color-strength']) }),
+  });
+}
+
+const rowsOf = (vectors: Float32Array[]) => {
+  const dim = vectors[0].length;
+  const rows = new Float32Array(vectors.length * dim);
+  vectors.forEach((v, i) => rows.set(v, i * dim));
+  return { rows, dim };
+};
+const accuracyOf = (predicted: ArrayLike<number>, truth: ArrayLike<number>) => Array.from(predicted).filter((p, i) => p === truth[i]).length / truth.length;
+
+/** On the test images: a linear probe, weighted kNN (the product's k = 20) and 1-NN, each over given features. */
+async function frozenScores(train: Float32Array[], trainLabels: number[], test: Float32Array[], testLabels: Uint8Array) {
+  const bank = rowsOf(train);
+  const queries = rowsOf(test).rows;
+  const probe = trainLinearProbe(bank.rows, bank.dim, trainLabels, { numClasses });
+  const linear = accuracyOf(await probe.predict(queries), testLabels);
+  probe.dispose();
+  const knn = accuracyOf(await knnPredict({ features: bank.rows, labels: trainLabels }, queries, bank.dim, { k: 20 }), testLabels);
+  const nearest = accuracyOf(await knnPredict({ features: bank.rows, labels: trainLabels }, queries, bank.dim, { k: 1 }), testLabels);
+  return { linear: round(linear), knn: round(knn), nearest: round(nearest) };
+}
+
+const pixelRow = (set: ImageSet, index: number) => {
+  const size = set.side * set.side * set.channels;
+  return Float32Array.from(set.pixels.subarray(index * size, (index + 1) * size), (v) => v / 255);
+};
+
+const meanSd = (xs: number[]) => {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length - 1));
+  return { mean: round(mean), sd: round(sd), runs: xs.map((x) => round(x)) };
+};
+
+/** h of every image from the pretrained encoder, as the fine-tune job computes it. */
+async function embeddingsOf(run: ProductRun, files: string[]): Promise<Float32Array[]> {
+  const encoder = await loadPretrainedEncoder(run.engine.store);
+  const { cache } = await PixelCache.build(run.engine.store, modelInputSize(encoder));
+  const ids = files.map((f) => run.imageIdOf.get(f)!);
+  const { values, dim } = await frozenRepresentations(encoder, cache, ids);
+  encoder.dispose();
+  return files.map((_, i) => values.slice(i * dim, (i + 1) * dim));
+}
+
+async function benchDataset(dataset: BenchDataset, backend: string) {
+  const fm = await loadFashionMnist();
+  const trainCount = Math.min(Number(values.train), fm.train.count);
+  const testCount = Math.min(Number(values.test), fm.test.count);
+  const prepare = (set: typeof fm.train, n: number, seed: number) => firstOf(dataset === 'tinted' ? tint(set, seed) : asImageSet(set), n);
+  const train = prepare(fm.train, trainCount, 11);
+  const test = prepare(fm.test, testCount, 12);
+  const writeStarted = performance.now();
+  const bench = await writeBenchFolder(root, `${dataset}-${trainCount}-${testCount}`, train, test);
+  log(`${dataset}: folder of ${trainCount} + ${testCount} PNGs ready in ${((performance.now() - writeStarted) / 1000).toFixed(0)} s (${bench.folder})`);
+
+  const projectDir = projectDirFor(root, `${dataset}-${trainCount}-${testCount}`);
+  rmSync(projectDir, { recursive: true, force: true });
+  const run = await ProductRun.open(projectDir, backend);
+  try {
+    const imported = await run.importFolder(bench);
+    log(`${dataset}: imported ${imported.imported} images in ${imported.seconds.toFixed(0)} s`);
+    const referenceRate = await inMemoryImagesPerSecond(train, Number(values['reference-seconds']), backend);
+    log(`${dataset}: in-memory reference ${referenceRate.toFixed(1)} img/s`);
+    const budgetSeconds = Number(values['pretrain-minutes']) * 60;
+    const pretrained = await run.pretrain({ ...pretrainRequest(), epochs: 10_000, timeBudgetSeconds: budgetSeconds });
+    const pretrain = {
+      seconds: budgetSeconds,
+      imagesPerSecond: round(pretrained.metrics.imagesPerSecond, 1),
+      inMemoryImagesPerSecond: round(referenceRate, 1),
+      ratioToInMemory: round(pretrained.metrics.imagesPerSecond / referenceRate, 3),
+      epochs: round(pretrained.metrics.epoch ?? NaN, 2),
+      loss: round(pretrained.metrics.loss ?? NaN),
+      options: (pretrained.result as { options: unknown }).options,
+    };
+    log(`${dataset}: pretrained ${JSON.stringify(pretrain)}`);
+
+    const trainH = await embeddingsOf(run, bench.trainFiles);
+    const testH = await embeddingsOf(run, bench.testFiles);
+    const testPixels = bench.testFiles.map((_, i) => pixelRow(test, i));
+    await run.createClasses(numClasses);
+
+    const finetuneOptions = values['finetune-epochs'] ? { epochs: Number(values['finetune-epochs']) } : {};
+    const budgets = [];
+    for (const budget of values.budgets.split(',').map(parseBudget)) {
+      const perDraw: Record<string, number>[] = [];
+      const cv: Record<string, number[]> = {};
+      const chosenNames: string[] = [];
+      let finetuneSeconds = 0;
+      let labelCount = 0;
+      for (let draw = 0; draw < draws; draw++) {
+        const picked = drawLabels(train.labels, budget.labelsFor(trainCount), new Rng(1000 + draw));
+        labelCount = picked.length;
+        await run.setLabels(new Map(picked.map((i) => [bench.trainFiles[i], train.labels[i]])));
+        const { result, seconds } = await run.finetune(finetuneOptions);
+        finetuneSeconds += seconds;
+        const predicted = run.predictions();
+        const chosen = accuracyOf(bench.testFiles.map((f) => predicted.get(f) ?? -1), test.labels);
+        const pickedLabels = picked.map((i) => train.labels[i]);
+        const onH = await frozenScores(picked.map((i) => trainH[i]), pickedLabels, testH, test.labels);
+        const onPixels = await frozenScores(picked.map((i) => pixelRow(train, i)), pickedLabels, testPixels, test.labels);
+        perDraw.push({ chosen, linearOnH: onH.linear, knnOnH: onH.knn, nearestOnH: onH.nearest, pixelsLinear: onPixels.linear, pixelsNearest: onPixels.nearest, pixelsKnn: onPixels.knn });
+        chosenNames.push(result.chosen);
+        for (const candidate of result.candidates) (cv[candidate.name] ??= []).push(candidate.accuracy ?? NaN);
+        log(`${dataset} ${budget.name} draw ${draw + 1}: ${labelCount} labels, chose ${result.chosen}, test ${JSON.stringify(perDraw.at(-1))}, ${seconds.toFixed(0)} s`);
+      }
+      const keys = Object.keys(perDraw[0]);
+      budgets.push({
+        budget: budget.name,
+        labels: labelCount,
+        chosen: chosenNames,
+        test: Object.fromEntries(keys.map((k) => [k, meanSd(perDraw.map((d) => d[k]))])),
+        crossValidated: Object.fromEntries(Object.entries(cv).map(([k, xs]) => [k, meanSd(xs)])),
+        finetuneSecondsPerDraw: round(finetuneSeconds / draws, 1),
+      });
+    }
+
+    const labelErrors = await flippedLabelRecall(run, bench.trainFiles, train.labels);
+    return { dataset, trainImages: trainCount, testImages: testCount, importSeconds: round(imported.seconds, 1), pretrain, budgets, labelErrors };
+  } finally {
+    run.close();
+  }
+}
+
+/** Label `count` train images, flip a fraction of them to another class, fine-tune, and see how many flags are flips. */
+async function flippedLabelRecall(run: ProductRun, trainFiles: string[], labels: Uint8Array) {
+  const count = Number(values['flip-labels']);
+  if (count === 0) return null;
+  const rng = new Rng(7);
+  const picked = drawLabels(labels, { total: count }, rng);
+  const flips = new Set(picked.slice(0, Math.round(count * Number(values['flip-fraction']))));
+  const given = new Map(picked.map((i) => [trainFiles[i], flips.has(i) ? (labels[i] + 1 + rng.int(numClasses - 1)) % numClasses : labels[i]]));
+  await run.setLabels(given);
+  const { result, seconds }: { result: FinetuneResult; seconds: number } = await run.finetune();
+  const flagged = run.flaggedFiles().slice(0, 2 * flips.size);
+  const flippedFiles = new Set([...flips].map((i) => trainFiles[i]));
+  const caught = flagged.filter((f) => flippedFiles.has(f)).length;
+  return { labels: count, flipped: flips.size, flagsConsidered: flagged.length, flagsTotal: result.labelIssues.length, caught, recall: round(caught / flips.size), precision: round(flagged.length ? caught / flagged.length : 0), seconds: round(seconds, 1) };
+}
 
 const backend = await initBackend(values.backend);
-// The same resolution (and validation) as a pretraining job's: the preset, then the flags given.
-const requested = pretrainOptionsSchema.parse({
-  preset: values.preset,
-  encoder: values.encoder,
-  imageSize: optionalNumber(values['image-size']),
-  batchSize: optionalNumber(values.batch),
-  temperature: optionalNumber(values.temperature),
-  optimizer: values.optimizer,
-  learningRate: optionalNumber(values.lr),
-  seed,
-});
-const resolved = resolvePretrainOptions(requested, backend);
-const batch = resolved.batchSize;
-const data = await phase('load', () => loadFashionMnist(values['data-dir']));
-const train: GreyImages = values.subset ? firstImages(data.train, Number(values.subset)) : data.train;
-const test = data.test;
-
-const workers = Number(values.workers);
-const model = values.checkpoint
-  ? await SimclrModel.loadCheckpoint(values.checkpoint, { workers })
-  : SimclrModel.create({ workers, ...simclrConfigOf(resolved) });
-const { encoder, imageSize, temperature, optimizer, learningRate } = model.config;
-const run = values.checkpoint ? null : await phase('pretrain', () => pretrainWithinBudget(model, train, { budgetSeconds: budgetMinutes * 60, batchSize: batch, log }));
-if (values['save-checkpoint']) await model.saveCheckpoint(values['save-checkpoint']);
-/** How the encoder was pretrained: here within the budget, or earlier (a checkpoint, whose steps are known). */
-const pretraining = run
-  ? {
-      budgetMinutes,
-      steps: run.steps,
-      epochsSeen: +run.epochsSeen.toFixed(3),
-      imagesPerSecond: +(run.imagesSeen / run.seconds).toFixed(1),
-      finalLoss: +run.lastLoss.toFixed(4),
-    }
-  : { checkpoint: values.checkpoint, steps: model.step, epochsCompleted: model.epoch };
-
-const everyIndex = (set: GreyImages) => Array.from({ length: set.count }, (_, i) => i);
-const dim = representationDim(encoder);
-const [trainH, testH] = await phase('embed', async () => [await embedWith(model.encoder, train, everyIndex(train)), await embedWith(model.encoder, test, everyIndex(test))]);
-
-/** The rows at `indices` of flat [n × dim] features. */
-function rowsOf(features: Float32Array, indices: number[]): Float32Array {
-  const rows = new Float32Array(indices.length * dim);
-  indices.forEach((index, row) => rows.set(features.subarray(index * dim, (index + 1) * dim), row * dim));
-  return rows;
+const started = performance.now();
+const results = [];
+for (const dataset of values.datasets.split(',') as BenchDataset[]) {
+  if (!benchDatasets.includes(dataset)) throw new Error(`--datasets: unknown "${dataset}" (known: ${benchDatasets.join(', ')})`);
+  results.push(await benchDataset(dataset, backend));
 }
-
-const knnAccuracy = await phase('knn', async () => accuracy(await knnPredict({ features: trainH, labels: train.labels }, testH, dim, knnOptions), test.labels));
-const knnRawPixelAccuracy = await phase('knnRawPixels', async () =>
-  accuracy(await knnPredict({ features: pixelFeatures(train), labels: train.labels }, pixelFeatures(test), train.side ** 2, knnOptions), test.labels),
-);
-
-/** Linear probe fitted on the h of the given train images, scored on the test set. */
-async function linearProbeAccuracy(examples: LabelledIndices): Promise<number> {
-  const probe = trainLinearProbe(rowsOf(trainH, examples.indices), dim, examples.labels, { numClasses });
-  const result = accuracy(await probe.predict(testH), test.labels);
-  probe.dispose();
-  return result;
-}
-const allLabels = { indices: everyIndex(train), labels: Array.from(train.labels) };
-const linearProbe = await phase('linearProbe', () => linearProbeAccuracy(allLabels));
-
-const recipe = (epochs: number): FinetuneRecipe => ({ epochs, batchSize: finetuneBatch, learningRate: finetuneLr, seed });
-const onePercent = balancedSubset(train, Math.max(1, Math.round(train.count / 100 / numClasses)), seed);
-const tenPercent = balancedSubset(train, Math.max(1, Math.round(train.count / 10 / numClasses)), seed);
-// Every fine-tune (10 %, the self-training pool) sees as many images as the 1 % one, so all fit the evaluation time.
-const epochsFor = (examples: LabelledIndices) => Math.max(1, Math.round((finetuneEpochs * onePercent.indices.length) / examples.indices.length));
-
-const testAccuracyOf = async (classifier: tf.LayersModel) => accuracy((await predictAll(classifier, test)).classes, test.labels);
-
-/** The recipe from the pretrained weights or from a random init (scratch). */
-function finetuneFrom(pretrained: boolean, examples: LabelledIndices, epochs: number): Promise<tf.LayersModel> {
-  return finetuneClassifier(freshStart(model, finetuneFeatures, seed, pretrained), train, examples, numClasses, recipe(epochs));
-}
-
-/** Fine-tunes the pretrained encoder and the same network from scratch on the same labels; returns the classifiers' test accuracies. */
-async function finetuneBoth(name: string, examples: LabelledIndices) {
-  const epochs = epochsFor(examples);
-  const pretrained = await phase(`finetune${name}Pretrained`, () => finetuneFrom(true, examples, epochs));
-  const scratch = await phase(`finetune${name}Scratch`, () => finetuneFrom(false, examples, epochs));
-  const result = { labels: examples.indices.length, epochs, pretrained: percent(await testAccuracyOf(pretrained)), scratch: percent(await testAccuracyOf(scratch)) };
-  scratch.dispose();
-  log(`${name}: ${JSON.stringify(result)}`);
-  return { result, pretrained };
-}
-
-const one = await finetuneBoth('1', onePercent);
-const ten = await finetuneBoth('10', tenPercent);
-ten.pretrained.dispose();
-
-const frozenKnn1 = await phase('frozenKnn1', async () =>
-  accuracy(await knnPredict({ features: rowsOf(trainH, onePercent.indices), labels: onePercent.labels }, testH, dim, knnOptions), test.labels),
-);
-const frozenLinear1 = await phase('frozenLinear1', () => linearProbeAccuracy(onePercent));
-
-const selfTraining = await phase('selfTraining1', async () => {
-  const teacher = await predictAll(one.pretrained, train);
-  one.pretrained.dispose();
-  const pseudo = confidentPseudoLabels(teacher, numClasses, pseudoPerClass, new Set(onePercent.indices));
-  const pool = { indices: [...onePercent.indices, ...pseudo.indices], labels: [...onePercent.labels, ...pseudo.labels] };
-  const student = await finetuneFrom(true, pool, epochsFor(pool));
-  const result = {
-    pseudoLabels: pseudo.indices.length,
-    pseudoLabelAccuracy: percent(accuracy(pseudo.labels, pseudo.indices.map((i) => train.labels[i]))),
-    teacherTrainAccuracy: percent(accuracy(teacher.classes, train.labels)),
-    epochs: epochsFor(pool),
-    accuracy: percent(await testAccuracyOf(student)),
-  };
-  student.dispose();
-  return result;
-});
-model.dispose();
-
-console.log(
-  JSON.stringify({
-    ...pretraining,
-    trainImages: train.count,
-    testImages: test.count,
-    backend,
-    // A checkpoint records what the model is, not the preset and batch it was trained with.
-    ...(values.checkpoint ? {} : { preset: resolved.preset, batch }),
-    encoder,
-    imageSize,
-    temperature,
-    optimizer,
-    learningRate,
-    workers,
-    finetuneBatch,
-    finetuneFeatures,
-    knnAccuracy: percent(knnAccuracy),
-    knnRawPixelAccuracy: percent(knnRawPixelAccuracy),
-    linearProbeAccuracy: percent(linearProbe),
-    finetune1Percent: one.result,
-    finetune10Percent: ten.result,
-    finetune1GainPoints: +(one.result.pretrained - one.result.scratch).toFixed(2),
-    frozenKnn1PercentAccuracy: percent(frozenKnn1),
-    frozenLinear1PercentAccuracy: percent(frozenLinear1),
-    selfTraining1Percent: selfTraining,
-    phaseSeconds,
-    totalSeconds: +((performance.now() - startedAt) / 1000).toFixed(1),
-  }),
-);
+process.stdout.write(JSON.stringify({ backend, cpus: availableParallelism(), totalSeconds: round((performance.now() - started) / 1000, 1), results }) + '\n');
+process.exit(0);

@@ -9,7 +9,7 @@ import { StudioError, backendNames } from '../shared/contract';
 import type { Engine } from '../main/engine/engine';
 import type { StudioClient } from '../shared/client';
 import { startHttpServer } from '../main/transports/http-server';
-import { describeCandidate } from '../shared/candidate-score';
+import { describeCandidate, percent } from '../shared/candidate-score';
 import { describeEstimate } from '../shared/pretrain-estimate';
 
 type Values = Record<string, string | boolean | undefined>;
@@ -217,15 +217,22 @@ export const commands: Record<string, CliCommand> = {
       const { labelled, validated, valAccuracy, trainAccuracy, chosen, candidates, advice } = result;
       const className = new Map((await context.client.listClasses({})).map((c) => [c.id, c.name]));
       const labelIssues = result.labelIssues.map((issue) => ({ path: issue.path, label: className.get(issue.labelId), suggested: className.get(issue.suggestedId), score: issue.score }));
-      return { labelled, validated, valAccuracy, trainAccuracy, chosen, candidates, advice, labelIssues };
+      const heldOut = result.heldOut && {
+        candidate: result.heldOut.candidate,
+        measuredOn: result.heldOut.measuredOn,
+        classes: result.heldOut.classes.map(({ classId, ...scores }) => ({ class: className.get(classId) ?? String(classId), ...scores })),
+        confusion: result.heldOut.confusion,
+      };
+      return { labelled, validated, valAccuracy, trainAccuracy, chosen, candidates, heldOut, advice, labelIssues };
     },
-    describe: (r: Omit<FinetuneResult, 'predicted' | 'labelIssues'> & { labelIssues: { path: string; label?: string; suggested?: string }[] }) =>
+    describe: (r: Omit<FinetuneResult, 'predicted' | 'labelIssues' | 'heldOut'> & { heldOut: NamedHeldOut | null; labelIssues: { path: string; label?: string; suggested?: string }[] }) =>
       [
         r.valAccuracy === null
           ? `Fine-tuned on ${r.labelled} labelled images; with one label a class nothing can be held out to measure it (training accuracy ${(r.trainAccuracy * 100).toFixed(1)} %).`
           : `Chose ${describeCandidate(r.candidates.find((c) => c.name === r.chosen)!)}; trained it on all ${r.labelled} labels.`,
         'The same labels used every way measured (95 % intervals):',
         ...r.candidates.map((c) => `  ${describeCandidate(c)}`),
+        ...(r.heldOut ? describeHeldOut(r.heldOut) : []),
         ...(r.advice ? [r.advice] : []),
         ...(r.labelIssues.length > 0 ? [`${r.labelIssues.length} labels look wrong (likeliest first; the UI lists them under "Possibly mislabelled"):`] : []),
         ...r.labelIssues.slice(0, 10).map((issue) => `  ${issue.path}: labelled ${issue.label}, looks like ${issue.suggested}`),
@@ -297,4 +304,21 @@ export function usage(): string {
     'With --json the last line on stdout is one JSON object.',
     '',
   ].join('\n');
+}
+
+/** The held-out report with class names in place of ids, as the CLI prints it. */
+interface NamedHeldOut {
+  candidate: string;
+  measuredOn: string;
+  classes: { class: string; support: number; precision: number | null; recall: number | null }[];
+  confusion: number[][];
+}
+
+function describeHeldOut(report: NamedHeldOut): string[] {
+  const share = (x: number | null) => (x === null ? '—' : percent(x));
+  const width = Math.max(5, ...report.classes.map((c) => c.class.length));
+  return [
+    `Where ${report.candidate} goes wrong, by ${report.measuredOn} (rows: labelled; columns: predicted):`,
+    ...report.classes.map((c, i) => `  ${c.class.padEnd(width)}  ${report.confusion[i].map((n) => String(n).padStart(4)).join('')}   precision ${share(c.precision)}, recall ${share(c.recall)} of ${c.support}`),
+  ];
 }

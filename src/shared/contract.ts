@@ -175,6 +175,8 @@ export interface EmbedResult {
 /** Ways of classifying the labelled images, measured side by side so the user sees what the labels allow. */
 export const labelCandidateNames = ['finetune', 'linear', 'knn', 'pixels'] as const;
 export type LabelCandidateName = (typeof labelCandidateNames)[number];
+/** The candidates that can become the exported model; raw pixels are the baseline they are measured against. */
+export type ExportableCandidate = Exclude<LabelCandidateName, 'pixels'>;
 
 /** One way's accuracy, with what it was measured on and its 95 % (Wilson) interval. */
 export interface CandidateScore {
@@ -188,6 +190,27 @@ export interface CandidateScore {
   interval: [number, number] | null;
   /** How it was measured, e.g. "5-fold cross-validation over 40 labelled images". */
   measuredOn: string;
+}
+
+/** One class's share of the held-out predictions. */
+export interface HeldOutClassScores {
+  classId: number;
+  /** Held-out images labelled with the class. */
+  support: number;
+  /** Of those predicted as the class, the share labelled so; null when none was. */
+  precision: number | null;
+  /** Of those labelled with the class, the share predicted so; null when none was held out. */
+  recall: number | null;
+}
+
+/** Where the chosen model goes wrong, from its out-of-fold predictions of the labelled images. */
+export interface HeldOutReport {
+  candidate: ExportableCandidate;
+  measuredOn: string;
+  /** In the order of the confusion matrix's rows and columns. */
+  classes: HeldOutClassScores[];
+  /** confusion[i][j]: held-out images labelled classes[i] that it predicted as classes[j]. */
+  confusion: number[][];
 }
 
 /** A label that is probably wrong: the image is confidently of another class (confident learning). */
@@ -209,8 +232,10 @@ export interface FinetuneResult {
   /** The final model's accuracy on the images it was trained on (all the labels). */
   trainAccuracy: number;
   predicted: number;
-  /** What predictions and the export use: the fine-tuned encoder, or a linear probe on the frozen one. */
-  chosen: 'finetune' | 'linear';
+  /** What predictions and the export use: the fine-tuned encoder, or a linear probe or neighbour vote on the frozen one. */
+  chosen: ExportableCandidate;
+  /** The chosen candidate's confusion matrix and per-class precision and recall; null when nothing was held out. */
+  heldOut: HeldOutReport | null;
   /** Every way of using the labels that was measured, on the same folds. */
   candidates: CandidateScore[];
   /** Said plainly when the pretrained features did no better than raw pixels, with what to try; else null. */
@@ -337,7 +362,7 @@ export type ExportOptions = z.infer<typeof exportOptionsSchema>;
 // Commands: name → argument schema. Results are typed in CommandResults below.
 // ---------------------------------------------------------------------------------------------------------
 
-export const imageFilters = ['all', 'unlabelled', 'labelled', 'class', 'predicted', 'lowConfidence', 'labelIssues', 'duplicates'] as const;
+export const imageFilters = ['all', 'unlabelled', 'labelled', 'class', 'predicted', 'lowConfidence', 'labelIssues', 'heldOut', 'duplicates'] as const;
 export type ImageFilter = (typeof imageFilters)[number];
 
 export const imageSorts = ['imported', 'path', 'confidence', 'confidenceAscending', 'labelIssue'] as const;
@@ -397,6 +422,8 @@ export const commandSchemas = {
     sort: z.enum(imageSorts).default('imported'),
     /** Narrows any filter to images without a label (e.g. predictions still to review). */
     unlabelledOnly: z.boolean().default(false),
+    /** With the heldOut filter (a confusion-matrix cell): the class predicted out of fold for images labelled classId. */
+    predictedClassId: z.number().int().optional(),
     offset: z.number().int().min(0).default(0),
     limit: z.number().int().min(1).max(5000).default(200),
   }),
@@ -406,6 +433,7 @@ export const commandSchemas = {
     classId: z.number().int().optional(),
     maxConfidence: z.number().min(0).max(1).default(0.6),
     unlabelledOnly: z.boolean().default(false),
+    predictedClassId: z.number().int().optional(),
   }),
   /** Images by id, as the grid shows them (a dialog refreshes the labels of what it shows after an undo). */
   getImages: z.strictObject({ imageIds: z.array(z.number().int()).max(5000) }),

@@ -32,6 +32,26 @@ test.afterAll(() => {
   server?.process.kill('SIGTERM');
 });
 
+test("the chosen model's confusion matrix opens a cell's images in the grid", async ({ page }) => {
+  await page.goto(server.openUrl);
+  await page.getByTestId('nav-finetune').click();
+  const report = page.getByTestId('finetune-held-out');
+  await expect(report).toContainText(/Where it goes wrong: per class, by \d-fold cross-validation over \d+ labelled images/);
+  const cells = report.getByTestId('confusion-cell');
+  const coordinates = await cells.evaluateAll((buttons) => buttons.map((b) => [Number(b.dataset.labelled), Number(b.dataset.predicted), Number(b.textContent)]));
+  // A mistake if the model made one (a label was flipped each way on purpose), else a right answer.
+  const index = Math.max(0, coordinates.findIndex(([labelled, predicted]) => labelled !== predicted));
+  const [labelled, predicted, count] = coordinates[index];
+  const ids = await server.api<number[]>('listImageIds', { filter: 'heldOut', classId: labelled, predictedClassId: predicted });
+  expect(ids.length).toBe(count);
+
+  await cells.nth(index).click();
+  await expect(page.getByTestId('label-filter')).toHaveValue(`heldOut:${labelled}:${predicted}`);
+  await expect(page.getByTestId('grid-count')).toContainText(`${count} image`);
+  const shown = await page.getByTestId('image-tile').evaluateAll((tiles) => tiles.map((t) => Number((t as HTMLElement).dataset.imageId)));
+  expect(shown.sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+});
+
 test('flagged labels are reviewed likeliest first with their suggestion, and a relabel settles one', async ({ page }) => {
   const issues = await server.api<LabelIssueInfo[]>('listLabelIssues');
   expect(issues.length).toBeGreaterThan(0);

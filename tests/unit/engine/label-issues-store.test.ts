@@ -31,3 +31,30 @@ test('flagged labels are listed likeliest first, filtered and sorted in the grid
   assert.deepEqual(store.labelIssues(), []);
   store.close();
 });
+
+test("a confusion-matrix cell lists the images labelled one class that the chosen model held out as another", () => {
+  const store = storeWithImages(5);
+  const cat = store.createClass('cat').id;
+  const dog = store.createClass('dog').id;
+  store.setLabels([1, 2, 3], cat);
+  store.setLabels([4, 5], dog);
+  store.saveHeldOutPredictions([
+    { imageId: 1, labelledClassId: cat, predictedClassId: cat },
+    { imageId: 2, labelledClassId: cat, predictedClassId: dog },
+    { imageId: 3, labelledClassId: cat, predictedClassId: dog },
+    { imageId: 4, labelledClassId: dog, predictedClassId: dog },
+  ]);
+  const cell = (labelled: number, predicted: number) => store.listImageIds('heldOut', labelled, { predictedClassId: predicted });
+  assert.deepEqual(cell(cat, dog), [2, 3]);
+  assert.deepEqual(cell(cat, cat), [1]);
+  assert.deepEqual(cell(dog, cat), []);
+  assert.equal(store.listImages('heldOut', dog, 0, 10, { predictedClassId: dog }).total, 1);
+  // Relabelled since, an image has left the cell; the filter needs both classes.
+  store.setLabels([3], dog);
+  assert.deepEqual(cell(cat, dog), [2]);
+  assert.throws(() => store.listImageIds('heldOut', cat), /needs a predictedClassId/);
+  // The next fine-tune's predictions replace these.
+  store.saveHeldOutPredictions([]);
+  assert.deepEqual(cell(cat, dog), []);
+  store.close();
+});

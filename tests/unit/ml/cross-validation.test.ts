@@ -29,7 +29,8 @@ test('cross-validation holds each example out once and counts what the fold-held
   });
   assert.deepEqual(seen, [[[1, 3, 4], [0, 2]], [[0, 2, 4], [1, 3]]]);
   // Fold 0 predicts class 0 for examples 0 (right) and 2 (wrong); fold 1 predicts 0 for 1 (right) and 3 (wrong).
-  assert.deepEqual(result, { correct: 2, validated: 4 });
+  // Example 4, alone in its class, is never held out.
+  assert.deepEqual(result, { correct: 2, validated: 4, predicted: Int32Array.from([0, 0, 0, 0, -1]) });
 });
 
 test('the Wilson interval, hand-computed', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseCandidate } from '../../../src/main/engine/jobs/tasks/finetune';
+import { chooseCandidate, heldOutReport } from '../../../src/main/engine/jobs/tasks/finetune';
 import { candidateScore, crossValidatedCandidates, pretrainingAdvice } from '../../../src/main/engine/jobs/tasks/label-candidates';
 import { initBackend } from '../../../src/main/engine/ml/backend';
 import { stratifiedFolds } from '../../../src/main/engine/ml/cross-validation';
@@ -54,9 +54,29 @@ test('cross-validated candidates on features that separate the classes and pixel
   }
 });
 
-test('the better of the two exportable ways is chosen; the fine-tuned one on a tie or when nothing was measured', () => {
-  assert.equal(chooseCandidate(scores(8, 45, 49, 10)), 'linear'); // 80 % vs 90 %: kNN's 98 % is not exportable
+test('the best exportable way is chosen, never raw pixels; ties go to fine-tuning, then the probe', () => {
+  assert.equal(chooseCandidate(scores(8, 45, 40, 50)), 'linear'); // 80 %, 90 %, 80 %: the pixels' 100 % is the baseline, not a model
+  assert.equal(chooseCandidate(scores(8, 45, 49, 10)), 'knn'); // the vote's 98 % beats the probe's 90 %
   assert.equal(chooseCandidate(scores(9, 40, 10, 10)), 'finetune');
-  assert.equal(chooseCandidate(scores(8, 40, 10, 10)), 'finetune'); // 80 % each
+  assert.equal(chooseCandidate(scores(8, 40, 40, 10)), 'finetune'); // 80 % each
+  assert.equal(chooseCandidate(scores(7, 40, 40, 10)), 'linear'); // probe and vote tie at 80 %
   assert.equal(chooseCandidate([candidateScore('finetune', 0, 0, 'nothing'), candidateScore('linear', 0, 0, 'nothing')]), 'finetune');
+});
+
+test("the chosen way's held-out report names the classes by id, in the matrix's order", () => {
+  // Labels 0 0 1 1 (class ids 7 and 9), predicted out of fold 0 1 1 −1.
+  const report = heldOutReport('knn', [0, 0, 1, 1], Int32Array.from([0, 1, 1, -1]), [7, 9], '2-fold cross-validation over 3 labelled images');
+  assert.deepEqual(report, {
+    candidate: 'knn',
+    measuredOn: '2-fold cross-validation over 3 labelled images',
+    classes: [
+      { classId: 7, support: 2, precision: 1, recall: 0.5 },
+      { classId: 9, support: 1, precision: 0.5, recall: 1 },
+    ],
+    confusion: [
+      [1, 1],
+      [0, 1],
+    ],
+  });
+  assert.equal(heldOutReport('linear', [0, 1], Int32Array.from([-1, -1]), [7, 9], 'nothing'), null);
 });

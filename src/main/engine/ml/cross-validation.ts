@@ -33,6 +33,8 @@ export interface CrossValidated {
   correct: number;
   /** Examples held out once each (those of single-example classes are not). */
   validated: number;
+  /** Each example's class as predicted by the fit that did not see it; -1 where it was never held out. */
+  predicted: Int32Array;
 }
 
 /**
@@ -47,16 +49,20 @@ export async function crossValidate(
   const folds = Math.max(-1, ...foldOf) + 1;
   let correct = 0;
   let validated = 0;
+  const outOfFold = new Int32Array(labels.length).fill(-1);
   for (let fold = 0; fold < folds; fold++) {
     const heldOut: number[] = [];
     const train: number[] = [];
     foldOf.forEach((f, index) => (f === fold ? heldOut : train).push(index));
     if (heldOut.length === 0) continue;
     const predicted = await fitPredict(train, heldOut);
-    heldOut.forEach((index, i) => (correct += Number(predicted[i] === labels[index])));
+    heldOut.forEach((index, i) => {
+      outOfFold[index] = predicted[i];
+      correct += Number(predicted[i] === labels[index]);
+    });
     validated += heldOut.length;
   }
-  return { correct, validated };
+  return { correct, validated, predicted: outOfFold };
 }
 
 /** The Wilson score interval for `correct` of `n` (95 % by default): honest at small n and near 0 or 1. */

@@ -71,12 +71,15 @@ const imageOrder: Record<ImageSort, string> = {
 export interface ImageQueryOptions {
   maxConfidence?: number;
   unlabelledOnly?: boolean;
+  /** With the heldOut filter: the class the chosen model predicted for them out of fold. */
+  predictedClassId?: number;
 }
 
-function imageQuery(filter: ImageFilter, classId: number | undefined, { maxConfidence = 0.6, unlabelledOnly = false }: ImageQueryOptions = {}) {
-  if ((filter === 'class' || filter === 'predicted') && classId === undefined) {
+function imageQuery(filter: ImageFilter, classId: number | undefined, { maxConfidence = 0.6, unlabelledOnly = false, predictedClassId }: ImageQueryOptions = {}) {
+  if ((filter === 'class' || filter === 'predicted' || filter === 'heldOut') && classId === undefined) {
     throw new StudioError(`The "${filter}" filter needs a classId`);
   }
+  if (filter === 'heldOut' && predictedClassId === undefined) throw new StudioError('The "heldOut" filter needs a predictedClassId');
   const where = {
     all: '1 = 1',
     unlabelled: 'l.class_id IS NULL',
@@ -86,11 +89,13 @@ function imageQuery(filter: ImageFilter, classId: number | undefined, { maxConfi
     lowConfidence: 'p.confidence < @maxConfidence',
     // Flagged as probably mislabelled, while they keep the label they were flagged with.
     labelIssues: 'li.flagged_class_id = l.class_id',
+    // One cell of the last fine-tune's confusion matrix: labelled classId, predicted predictedClassId out of fold.
+    heldOut: 'i.id IN (SELECT image_id FROM held_out_predictions WHERE labelled_class_id = @classId AND predicted_class_id = @predictedClassId) AND l.class_id = @classId',
     // Images found at more than one path (the import records the extra paths).
     duplicates: 'i.id IN (SELECT image_id FROM image_paths WHERE missing = 0 GROUP BY image_id HAVING COUNT(*) > 1)',
   }[filter];
   const from = 'FROM images i LEFT JOIN labels l ON l.image_id = i.id LEFT JOIN predictions p ON p.image_id = i.id LEFT JOIN label_issues li ON li.image_id = i.id';
-  return { from, where: unlabelledOnly ? `(${where}) AND l.class_id IS NULL` : where, params: { classId: classId ?? null, maxConfidence } };
+  return { from, where: unlabelledOnly ? `(${where}) AND l.class_id IS NULL` : where, params: { classId: classId ?? null, maxConfidence, predictedClassId: predictedClassId ?? null } };
 }
 
 function plural(n: number, noun: string): string {
@@ -554,6 +559,15 @@ export class ProjectStore {
     this.db.transaction(() => {
       this.db.exec('DELETE FROM label_issues');
       for (const i of issues) insert.run(i.imageId, i.flaggedClassId, i.suggestedClassId, i.score);
+    })();
+  }
+
+  /** Replaces the chosen model's out-of-fold predictions with a fine-tune's, each with the label it was predicted for. */
+  saveHeldOutPredictions(rows: { imageId: number; labelledClassId: number; predictedClassId: number }[]): void {
+    const insert = this.db.prepare('INSERT INTO held_out_predictions (image_id, labelled_class_id, predicted_class_id) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      this.db.exec('DELETE FROM held_out_predictions');
+      for (const r of rows) insert.run(r.imageId, r.labelledClassId, r.predictedClassId);
     })();
   }
 

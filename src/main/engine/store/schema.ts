@@ -139,6 +139,14 @@ CREATE TABLE IF NOT EXISTS label_issues (
   score REAL NOT NULL
 );
 
+-- The chosen model's out-of-fold prediction of each labelled image at the last fine-tune (its confusion matrix's
+-- cells), with the label it had then; a cell's images are those that keep that label.
+CREATE TABLE IF NOT EXISTS held_out_predictions (
+  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  labelled_class_id INTEGER NOT NULL,
+  predicted_class_id INTEGER NOT NULL
+);
+
 -- What a finished run returned (its JobResult as JSON), so a page opened later shows it as it was shown then.
 CREATE TABLE IF NOT EXISTS run_results (
   run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,

@@ -7,6 +7,8 @@ export interface ImageQuery {
   classId?: number;
   /** With the lowConfidence filter: predictions below this confidence. */
   maxConfidence?: number;
+  /** With the heldOut filter (a confusion-matrix cell): the class predicted out of fold for images labelled classId. */
+  predictedClassId?: number;
   sort?: ImageSort;
 }
 
@@ -18,7 +20,7 @@ const fetchPause = 70;
 const largestPage = 5000;
 
 function sameQuery(a: ImageQuery, b: ImageQuery): boolean {
-  return a.filter === b.filter && a.classId === b.classId && a.maxConfidence === b.maxConfidence && a.sort === b.sort;
+  return a.filter === b.filter && a.classId === b.classId && a.maxConfidence === b.maxConfidence && a.predictedClassId === b.predictedClassId && a.sort === b.sort;
 }
 
 /**

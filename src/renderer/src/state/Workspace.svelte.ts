@@ -133,6 +133,15 @@ export class Workspace {
     this.step = step;
   }
 
+  /** A grid filter another view asks the Label step to open with (e.g. a confusion-matrix cell); taken once. */
+  requestedLabelFilter = $state<string | null>(null);
+
+  /** Opens the Label step showing `filter` (as its filter menu names them, e.g. "heldOut:3:5"). */
+  showInGrid(filter: string) {
+    this.requestedLabelFilter = filter;
+    this.navigate('label');
+  }
+
   /** Shows a failure; a newer one about the same topic replaces the older, which no longer describes what is wrong. */
   report(error: unknown, topic: NoticeTopic | null = null) {
     const message = errorMessage(error);

@@ -1,58 +1,58 @@
 /**
- * Turns the labels into the best classifier they allow, chosen rather than assumed: the fine-tuned encoder and
- * a linear probe on the frozen representation h are each measured by stratified cross-validation over every
- * labelled image (beside a weighted kNN and raw pixels, for comparison); the better of the two is trained again
- * on all the labels, and predicts a class and its confidence for every image. Labels the out-of-fold
- * probabilities say are probably wrong are flagged for review.
+ * Turns the labels into the best classifier they allow, chosen rather than assumed: the fine-tuned encoder, a
+ * linear probe and a nearest-neighbour vote on the frozen representation h are each measured by stratified
+ * cross-validation over every labelled image (beside raw pixels, the baseline); the best is trained again on
+ * all the labels, and predicts a class and its confidence for every image. Its out-of-fold predictions give the
+ * confusion matrix; labels the probe's out-of-fold probabilities say are probably wrong are flagged for review.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { CandidateScore, FinetuneOptions, FinetuneResult } from '../../../../shared/contract';
+import type { CandidateScore, ExportableCandidate, FinetuneOptions, FinetuneResult, HeldOutReport } from '../../../../shared/contract';
 import { StudioError, finetuneOptionsSchema } from '../../../../shared/contract';
 import type { PixelCache } from '../../data/pixel-cache';
-import { buildLinearClassifier } from '../../ml/classifier';
-import { crossValidate, defaultFolds, stratifiedFolds } from '../../ml/cross-validation';
+import { buildLinearClassifier, topClasses } from '../../ml/classifier';
+import { classReport } from '../../ml/class-report';
+import { crossValidate, defaultFolds, stratifiedFolds, type CrossValidated } from '../../ml/cross-validation';
 import { findLabelIssues } from '../../ml/label-issues';
 import { trainLinearProbe } from '../../ml/linear-probe';
+import { buildNeighbourClassifier, neighbourVoteProbabilities } from '../../ml/neighbour-vote';
 import { Rng } from '../../ml/rng';
 import type { ProjectStore } from '../../store/project-store';
 import { percent } from '../../../../shared/candidate-score';
 import { buildCacheWithProgress } from './build-cache';
 import { saveClassifier } from './classifier-artifacts';
 import { fitFineTuned, predictAll, type EpochReport, type Example } from './finetune-fit';
-import {
-  candidateScore,
-  crossValidatedCandidates,
-  crossValidationName,
-  frozenRepresentations,
-  pixelFeatures,
-  pretrainingAdvice,
-  type Features,
-} from './label-candidates';
+import { crossValidatedCandidates, crossValidationName, frozenRepresentations, pixelFeatures, pretrainingAdvice, scoreOf, type Features } from './label-candidates';
 import { loadPretrainedEncoder, modelInputSize } from './load-encoder';
 import type { Task, TaskContext } from './task';
-
-/** The candidates that become the exported model (kNN and raw pixels are measured for comparison only). */
-type ChosenName = 'finetune' | 'linear';
 
 /** The largest side the raw-pixel baseline sees. */
 const pixelBaselineSide = 32;
 
+/** The exportable candidates in the order a tie goes: the fine-tuned model, then the probe, then the vote. */
+const exportable: ExportableCandidate[] = ['finetune', 'linear', 'knn'];
 
-/** The better of the two exportable candidates; the fine-tuned one where neither could be measured, or on a tie. */
-export function chooseCandidate(candidates: CandidateScore[]): ChosenName {
-  const score = (name: ChosenName) => candidates.find((c) => c.name === name)?.accuracy ?? -1;
-  return score('linear') > score('finetune') ? 'linear' : 'finetune';
+/** The best exportable candidate by its measured accuracy; the fine-tuned one where none could be measured. */
+export function chooseCandidate(candidates: CandidateScore[]): ExportableCandidate {
+  const score = (name: ExportableCandidate) => candidates.find((c) => c.name === name)?.accuracy ?? -1;
+  return exportable.reduce((best, name) => (score(name) > score(best) ? name : best));
+}
+
+/** The chosen candidate's confusion matrix and per-class scores, in the classes' order; null when nothing was held out. */
+export function heldOutReport(candidate: ExportableCandidate, labels: number[], predicted: Int32Array, classIds: number[], measuredOn: string): HeldOutReport | null {
+  if (!predicted.some((p) => p >= 0)) return null;
+  const { confusion, perClass } = classReport(labels, predicted, classIds.length);
+  return { candidate, measuredOn, classes: perClass.map((scores, i) => ({ classId: classIds[i], ...scores })), confusion };
 }
 
 /** Cross-validates fine-tuning: one fit per fold on the other folds' labels, predicting the fold. */
 async function crossValidateFineTuning(
   context: TaskContext,
   fit: { cache: PixelCache; examples: Example[]; numClasses: number; options: FinetuneOptions; foldOf: Int32Array; fits: number },
-): Promise<CandidateScore> {
+): Promise<CrossValidated> {
   const { cache, examples, numClasses, options, foldOf, fits } = fit;
   const labels = examples.map((e) => e.classIndex);
   let fold = 0;
-  const { correct, validated } = await crossValidate(labels, foldOf, async (train, heldOut) => {
+  return crossValidate(labels, foldOf, async (train, heldOut) => {
     fold++;
     const progress = (p: EpochReport) => reportEpoch(context, p, options.epochs, fold - 1, fits, `Cross-validating fine-tuning, fold ${fold} of ${fits - 1}`);
     const fitted = await fitFineTuned(context.store, cache, train.map((i) => examples[i]), numClasses, options, new Rng(options.seed + fold), progress, context.signal);
@@ -62,7 +62,6 @@ async function crossValidateFineTuning(
       fitted.model.dispose();
     }
   });
-  return candidateScore('finetune', correct, validated, crossValidationName(foldOf, validated));
 }
 
 function reportEpoch(context: TaskContext, { epoch, loss, trainAccuracy }: EpochReport, epochs: number, fitIndex: number, fits: number, what: string): void {
@@ -78,13 +77,23 @@ function reportEpoch(context: TaskContext, { epoch, loss, trainAccuracy }: Epoch
 async function fitLinearClassifier(store: ProjectStore, representations: Features, labels: number[], numClasses: number) {
   const probe = trainLinearProbe(representations.values, representations.dim, labels, { numClasses });
   try {
-    const predicted = await probe.predict(representations.values);
-    const trainAccuracy = labels.filter((label, i) => predicted[i] === label).length / labels.length;
-    return { model: buildLinearClassifier(await loadPretrainedEncoder(store), await probe.denseWeights()), trainAccuracy, loss: NaN };
+    const model = buildLinearClassifier(await loadPretrainedEncoder(store), await probe.denseWeights());
+    return { model, trainAccuracy: accuracyOn(labels, await probe.predict(representations.values)), loss: NaN };
   } finally {
     probe.dispose();
   }
 }
+
+/** The frozen encoder with every label's h as the voting bank, as one exportable model. */
+async function fitNeighbourClassifier(store: ProjectStore, representations: Features, labels: number[], numClasses: number) {
+  const bank = { features: representations.values, labels };
+  const model = buildNeighbourClassifier(await loadPretrainedEncoder(store), bank, numClasses);
+  // Each labelled image votes for itself too, as it does in the model.
+  const predicted = topClasses(await neighbourVoteProbabilities(bank, representations.values, representations.dim, numClasses), numClasses);
+  return { model, trainAccuracy: accuracyOn(labels, predicted.map((p) => p.classIndex)), loss: NaN };
+}
+
+const accuracyOn = (labels: number[], predicted: ArrayLike<number>) => labels.filter((label, i) => predicted[i] === label).length / labels.length;
 
 export const finetuneTask: Task<FinetuneResult> = async (context) => {
   const { store, report, signal } = context;
@@ -112,9 +121,14 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   const pixelCache = inputSize > pixelBaselineSide ? await buildCacheWithProgress(context, pixelBaselineSide) : cache;
   const frozenWays = await crossValidatedCandidates({ representations, pixels: pixelFeatures(pixelCache, imageIds), labels, numClasses }, foldOf);
   const fineTuned = await crossValidateFineTuning(context, { cache, examples, numClasses, options, foldOf, fits });
-  const candidates = [fineTuned, ...frozenWays.scores];
+  const candidates = [scoreOf('finetune', fineTuned, foldOf), ...frozenWays.scores];
   const chosen = chooseCandidate(candidates);
   const chosenScore = candidates.find((c) => c.name === chosen)!;
+  const chosenPredicted = chosen === 'finetune' ? fineTuned.predicted : frozenWays.predicted.get(chosen)!;
+  const heldOut = heldOutReport(chosen, labels, chosenPredicted, classIds, chosenScore.measuredOn);
+  store.saveHeldOutPredictions(
+    imageIds.flatMap((imageId, i) => (chosenPredicted[i] < 0 ? [] : [{ imageId, labelledClassId: classIds[labels[i]], predictedClassId: classIds[chosenPredicted[i]] }])),
+  );
   const advice = pretrainingAdvice(candidates);
   const choice = chosenScore.accuracy === null ? 'the fine-tuned model (nothing could be held out to compare)' : `${chosenScore.description}, ${percent(chosenScore.accuracy)} by ${chosenScore.measuredOn}`;
   report({ fraction: folds / fits, phase: 'training', message: `Chose ${choice}; training it on all ${examples.length} labels`, metrics: {}, log: true });
@@ -140,7 +154,9 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   const final =
     chosen === 'linear'
       ? await fitLinearClassifier(store, representations, labels, numClasses)
-      : await fitFineTuned(store, cache, examples, numClasses, options, new Rng(options.seed), (p) => reportEpoch(context, p, options.epochs, folds, fits, `Fine-tuning on all ${examples.length} labels`), signal);
+      : chosen === 'knn'
+        ? await fitNeighbourClassifier(store, representations, labels, numClasses)
+        : await fitFineTuned(store, cache, examples, numClasses, options, new Rng(options.seed), (p) => reportEpoch(context, p, options.epochs, folds, fits, `Fine-tuning on all ${examples.length} labels`), signal);
   const model: tf.LayersModel = final.model;
   try {
     signal.throwIfAborted();
@@ -150,7 +166,7 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
     store.savePredictions(allIds.map((imageId, i) => ({ imageId, classId: classIds[predictions[i].classIndex], confidence: predictions[i].confidence })));
     await saveClassifier(store.layout.classifier, model, { labels: classIds.map((id) => names.get(id) ?? String(id)), classIds }, inputSize);
     const { validated, accuracy } = chosenScore;
-    const result = { labelled: examples.length, validated, valAccuracy: accuracy, trainAccuracy: final.trainAccuracy, predicted: allIds.length, chosen, candidates, advice, labelIssues: store.labelIssues() };
+    const result = { labelled: examples.length, validated, valAccuracy: accuracy, trainAccuracy: final.trainAccuracy, predicted: allIds.length, chosen, heldOut, candidates, advice, labelIssues: store.labelIssues() };
     const accuracyMetrics: Record<string, number> = accuracy === null ? {} : { valAccuracy: accuracy, valLow: chosenScore.interval![0], valHigh: chosenScore.interval![1] };
     return {
       result,

@@ -1,6 +1,6 @@
 /**
  * What the labels allow beside fine-tuning, measured on the same folds: by cross-validation over every
- * labelled image a linear probe and a weighted kNN on the frozen pretrained
+ * labelled image a linear probe and a nearest-neighbour vote on the frozen pretrained
  * representation h, and a linear probe on raw pixels — the baseline that tells whether pretraining helped —
  * and the probe's out-of-fold probabilities.
  */
@@ -9,13 +9,10 @@ import { percent } from '../../../../shared/candidate-score';
 import type { CandidateScore, LabelCandidateName } from '../../../../shared/contract';
 import type { PixelCache } from '../../data/pixel-cache';
 import { topClasses } from '../../ml/classifier';
-import { crossValidate, wilsonInterval } from '../../ml/cross-validation';
-import { knnPredict } from '../../ml/knn';
+import { crossValidate, wilsonInterval, type CrossValidated } from '../../ml/cross-validation';
 import { trainLinearProbe } from '../../ml/linear-probe';
+import { neighbourTemperature, neighbourVoteProbabilities } from '../../ml/neighbour-vote';
 import { outputsOf } from './finetune-fit';
-
-/** Neighbours that vote: few labels make a large k vote with mostly other classes. */
-const knnNeighbours = 20;
 
 export interface Features {
   values: Float32Array;
@@ -25,7 +22,7 @@ export interface Features {
 const descriptions: Record<LabelCandidateName, string> = {
   finetune: 'the pretrained encoder fine-tuned with a softmax layer on the labels',
   linear: 'linear probe on the frozen pretrained representation h',
-  knn: `weighted ${knnNeighbours}-nearest neighbours on the frozen pretrained representation h`,
+  knn: `nearest neighbours on the frozen pretrained representation h (every label votes, weight exp(correlation / ${neighbourTemperature}))`,
   pixels: 'linear probe on raw pixels (no pretraining): the baseline',
 };
 
@@ -69,10 +66,14 @@ async function linearProbeProbabilities(features: Features, labels: number[], nu
 
 const argmaxRows = (probabilities: Float32Array, numClasses: number) => topClasses(probabilities, numClasses).map((top) => top.classIndex);
 
-function knnPredictions(features: Features, labels: number[], train: number[], heldOut: number[]): Promise<Int32Array> {
+async function neighbourVotes(features: Features, labels: number[], numClasses: number, train: number[], heldOut: number[]): Promise<number[]> {
   const bank = { features: rowsOf(features, train), labels: train.map((i) => labels[i]) };
-  return knnPredict(bank, rowsOf(features, heldOut), features.dim, { k: knnNeighbours });
+  return argmaxRows(await neighbourVoteProbabilities(bank, rowsOf(features, heldOut), features.dim, numClasses), numClasses);
 }
+
+/** A cross-validated candidate's score, saying how it was measured. */
+export const scoreOf = (name: LabelCandidateName, { correct, validated }: CrossValidated, foldOf: Int32Array) =>
+  candidateScore(name, correct, validated, crossValidationName(foldOf, validated));
 
 /** How a cross-validation was run, as a candidate says it. */
 export function crossValidationName(foldOf: Int32Array, validated: number): string {
@@ -81,6 +82,8 @@ export function crossValidationName(foldOf: Int32Array, validated: number): stri
 
 export interface CrossValidatedCandidates {
   scores: CandidateScore[];
+  /** Each candidate's out-of-fold class per labelled image (-1 where never held out). */
+  predicted: Map<LabelCandidateName, Int32Array>;
   /**
    * The linear probe's out-of-fold class probabilities, flat [n × numClasses]: each image's from the fit that did
    * not see it (NaN for images never held out). Label errors are found from these.
@@ -104,15 +107,17 @@ export async function crossValidatedCandidates(
         return argmaxRows(probabilities, numClasses);
       },
     ],
-    ['knn', (train, heldOut) => knnPredictions(representations, labels, train, heldOut)],
+    ['knn', (train, heldOut) => neighbourVotes(representations, labels, numClasses, train, heldOut)],
     ['pixels', async (train, heldOut) => argmaxRows(await linearProbeProbabilities(pixels, labels, numClasses, train, heldOut), numClasses)],
   ];
   const scores: CandidateScore[] = [];
+  const predicted = new Map<LabelCandidateName, Int32Array>();
   for (const [name, fitPredict] of ways) {
-    const { correct, validated } = await crossValidate(labels, foldOf, fitPredict);
-    scores.push(candidateScore(name, correct, validated, crossValidationName(foldOf, validated)));
+    const validation = await crossValidate(labels, foldOf, fitPredict);
+    scores.push(scoreOf(name, validation, foldOf));
+    predicted.set(name, validation.predicted);
   }
-  return { scores, outOfFold };
+  return { scores, predicted, outOfFold };
 }
 
 /**
