@@ -188,6 +188,17 @@ export const commands: Record<string, CliCommand> = {
     run: ({ client, values }) => client.writeLabelsCsv({ outPath: resolve(required(values, 'out')) }),
     describe: (r: { labelled: number }) => `Wrote labels of ${r.labelled} images.`,
   },
+  'test-set': {
+    summary: 'Keep a share of every class\'s labels as a test set that no fine-tune trains on or chooses by',
+    synopsis: 'test-set --fraction F   (0 empties it; at most 0.5)',
+    options: { fraction: str },
+    run({ client, values }) {
+      required(values, 'fraction');
+      return client.holdOutTestSet({ fraction: number(values, 'fraction')! });
+    },
+    describe: (r: { testImages: number }) =>
+      r.testImages > 0 ? `${r.testImages} labelled images are the test set; the next fine-tune reports its accuracy on them.` : 'No test set: fine-tunes are measured by cross-validation only.',
+  },
   suggest: {
     summary: 'List the images worth labelling next (needs the map: run embed first)',
     synopsis: 'suggest [--count N]',
@@ -223,7 +234,7 @@ export const commands: Record<string, CliCommand> = {
         classes: result.heldOut.classes.map(({ classId, ...scores }) => ({ class: className.get(classId) ?? String(classId), ...scores })),
         confusion: result.heldOut.confusion,
       };
-      return { labelled, validated, valAccuracy, trainAccuracy, chosen, candidates, heldOut, advice, labelIssues };
+      return { labelled, validated, valAccuracy, trainAccuracy, chosen, candidates, heldOut, test: result.test, advice, labelIssues };
     },
     describe: (r: Omit<FinetuneResult, 'predicted' | 'labelIssues' | 'heldOut'> & { heldOut: NamedHeldOut | null; labelIssues: { path: string; label?: string; suggested?: string }[] }) =>
       [
@@ -233,6 +244,7 @@ export const commands: Record<string, CliCommand> = {
         'The same labels used every way measured (95 % intervals):',
         ...r.candidates.map((c) => `  ${describeCandidate(c)}`),
         ...(r.heldOut ? describeHeldOut(r.heldOut) : []),
+        ...(r.test ? [`On the test set (${r.test.images} labelled images no fit or choice saw): ${percent(r.test.accuracy)} (${percent(r.test.interval[0])}–${percent(r.test.interval[1])}), ${r.test.correct} right.`] : []),
         ...(r.advice ? [r.advice] : []),
         ...(r.labelIssues.length > 0 ? [`${r.labelIssues.length} labels look wrong (likeliest first; the UI lists them under "Possibly mislabelled"):`] : []),
         ...r.labelIssues.slice(0, 10).map((issue) => `  ${issue.path}: labelled ${issue.label}, looks like ${issue.suggested}`),

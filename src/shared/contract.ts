@@ -98,6 +98,8 @@ export interface ProjectStatus {
   predictions: number;
   /** Labels flagged as probably wrong by the last fine-tune, and not yet changed. */
   labelIssues: number;
+  /** Labelled images kept as a test set, which no fine-tune trains on or chooses by. */
+  testImages: number;
   hasPretrainedEncoder: boolean;
   hasClassifier: boolean;
   /** The labelled fraction the product aims for: label 1–10 % of the images. */
@@ -213,6 +215,15 @@ export interface HeldOutReport {
   confusion: number[][];
 }
 
+/** The chosen model's accuracy on the user's test set, which no fit trained on and no choice was made by. */
+export interface TestSetScore {
+  images: number;
+  correct: number;
+  accuracy: number;
+  /** 95 % (Wilson). */
+  interval: [number, number];
+}
+
 /** A label that is probably wrong: the image is confidently of another class (confident learning). */
 export interface LabelIssueInfo {
   imageId: number;
@@ -236,6 +247,8 @@ export interface FinetuneResult {
   chosen: ExportableCandidate;
   /** The chosen candidate's confusion matrix and per-class precision and recall; null when nothing was held out. */
   heldOut: HeldOutReport | null;
+  /** The chosen model on the test set; null when the user keeps none. */
+  test: TestSetScore | null;
   /** Every way of using the labels that was measured, on the same folds. */
   candidates: CandidateScore[];
   /** Said plainly when the pretrained features did no better than raw pixels, with what to try; else null. */
@@ -362,7 +375,7 @@ export type ExportOptions = z.infer<typeof exportOptionsSchema>;
 // Commands: name → argument schema. Results are typed in CommandResults below.
 // ---------------------------------------------------------------------------------------------------------
 
-export const imageFilters = ['all', 'unlabelled', 'labelled', 'class', 'predicted', 'lowConfidence', 'labelIssues', 'heldOut', 'duplicates'] as const;
+export const imageFilters = ['all', 'unlabelled', 'labelled', 'class', 'predicted', 'lowConfidence', 'labelIssues', 'heldOut', 'test', 'duplicates'] as const;
 export type ImageFilter = (typeof imageFilters)[number];
 
 export const imageSorts = ['imported', 'path', 'confidence', 'confidenceAscending', 'labelIssue'] as const;
@@ -440,6 +453,13 @@ export const commandSchemas = {
   listFailures: z.strictObject({}),
   /** Labels flagged as probably wrong by the last fine-tune that still stand, likeliest first, with the suggested class. */
   listLabelIssues: z.strictObject({}),
+  /** Puts images in the test set (they must be labelled) or, with inTest false, takes them out. */
+  setTestImages: z.strictObject({ imageIds: z.array(z.number().int()).min(1), inTest: z.boolean() }),
+  /**
+   * Makes the test set a random `fraction` of every class's labels (replacing the one there was), leaving at least
+   * two labels a class to train and choose with; fraction 0 empties it.
+   */
+  holdOutTestSet: z.strictObject({ fraction: z.number().min(0).max(0.5), seed: z.number().int().default(1) }),
   listClasses: z.strictObject({}),
   createClass: z.strictObject({ name: z.string().trim().min(1).max(80), color: colorSchema.optional() }),
   renameClass: z.strictObject({ classId: z.number().int(), name: z.string().trim().min(1).max(80) }),
@@ -495,6 +515,8 @@ export interface CommandResults {
   listImages: { total: number; items: ImageItem[] };
   listFailures: ImportFailure[];
   listLabelIssues: LabelIssueInfo[];
+  setTestImages: { changed: number; testImages: number };
+  holdOutTestSet: { testImages: number };
   listClasses: ClassInfo[];
   createClass: ClassInfo;
   renameClass: ClassInfo;

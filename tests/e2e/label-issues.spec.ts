@@ -48,7 +48,7 @@ test("the chosen model's confusion matrix opens a cell's images in the grid", as
   await cells.nth(index).click();
   await expect(page.getByTestId('label-filter')).toHaveValue(`heldOut:${labelled}:${predicted}`);
   await expect(page.getByTestId('grid-count')).toContainText(`${count} image`);
-  const shown = await page.getByTestId('image-tile').evaluateAll((tiles) => tiles.map((t) => Number((t as HTMLElement).dataset.imageId)));
+  const shown = await page.getByTestId('image-tile').evaluateAll((tiles) => tiles.map((t) => Number(t.getAttribute('data-image-id'))));
   expect(shown.sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
 });
 
@@ -75,4 +75,28 @@ test('flagged labels are reviewed likeliest first with their suggestion, and a r
   await page.keyboard.press(key);
   await expect(page.getByTestId('grid-count')).toContainText(`${issues.length - 1} image`);
   expect((await server.api<LabelIssueInfo[]>('listLabelIssues')).map((i) => i.imageId)).not.toContain(issues[0].imageId);
+});
+
+test('a test set is drawn from every class on the Fine-tune step and shown in the grid', async ({ page }) => {
+  await page.goto(server.openUrl);
+  await page.getByTestId('nav-finetune').click();
+  const card = page.getByTestId('test-set');
+  await expect(card.getByTestId('test-set-count')).toContainText('None: the accuracies below are cross-validated');
+  await card.getByTestId('test-set-percent').fill('30');
+  await card.getByTestId('test-set-hold-out').click();
+  await expect.poll(async () => (await server.api<ProjectStatus>('status')).testImages).toBeGreaterThan(0);
+  const { testImages, labelled } = await server.api<ProjectStatus>('status');
+  await expect(card.getByTestId('test-set-count')).toContainText(`${testImages} of ${labelled} labelled images`);
+  const inTest = await server.api<number[]>('listImageIds', { filter: 'test' });
+  expect(inTest.length).toBe(testImages);
+
+  await card.getByRole('button', { name: 'Show them' }).click();
+  await expect(page.getByTestId('label-filter')).toHaveValue('test');
+  await expect(page.getByTestId('grid-count')).toContainText(`${testImages} image`);
+
+  // Cleared, the next fine-tune would use every label again.
+  await page.getByTestId('nav-finetune').click();
+  await page.getByTestId('test-set-clear').click();
+  await expect(card.getByTestId('test-set-count')).toContainText('None');
+  expect((await server.api<ProjectStatus>('status')).testImages).toBe(0);
 });

@@ -29,6 +29,8 @@ import { loadEmbeddingMatrix, type EmbeddingMatrix } from './labels/embedding-ma
 import { nearestNeighbours } from './labels/similarity';
 import { suggestLabels } from './labels/suggestions';
 import { chooseBackendName } from './ml/backend-choice';
+import { Rng } from './ml/rng';
+import { testSetDraw } from './labels/test-set';
 import { ProjectStore } from './store/project-store';
 import { diskFullError, isDiskFull } from './store/disk-full';
 import { renderPreview } from './data/preview';
@@ -139,7 +141,7 @@ export class Engine implements CommandHandlers {
     const store = this.#store;
     const lastBackend = store?.runs().find((run) => run.backend)?.backend;
     const backend = await chooseBackendName(this.#forcedBackend, lastBackend);
-    const empty = { images: 0, failed: 0, duplicates: 0, labelled: 0, classes: 0, embeddings: 0, predictions: 0, labelIssues: 0 };
+    const empty = { images: 0, failed: 0, duplicates: 0, labelled: 0, classes: 0, embeddings: 0, predictions: 0, labelIssues: 0, testImages: 0 };
     return {
       project: store?.layout.dir ?? null,
       backend,
@@ -154,6 +156,7 @@ export class Engine implements CommandHandlers {
             embeddings: store.count('embeddings'),
             predictions: store.count('predictions'),
             labelIssues: store.labelIssues().length,
+            testImages: store.testImageIds().size,
           }
         : empty),
       hasPretrainedEncoder: Boolean(store && existsSync(join(store.layout.pretrainCheckpoint, 'encoder', 'model.json'))),
@@ -240,6 +243,26 @@ export class Engine implements CommandHandlers {
 
   async listLabelIssues(): Promise<CommandResults['listLabelIssues']> {
     return this.store.labelIssues();
+  }
+
+  async setTestImages({ imageIds, inTest }: Args<'setTestImages'>): Promise<CommandResults['setTestImages']> {
+    const store = this.store;
+    if (inTest) {
+      const labelled = new Set(store.labelledImages().map((l) => l.imageId));
+      const unlabelled = imageIds.filter((id) => !labelled.has(id));
+      if (unlabelled.length) throw new StudioError(`Only labelled images can test a model; image ${unlabelled.slice(0, 5).join(', ')}${unlabelled.length > 5 ? ` (and ${unlabelled.length - 5} more)` : ''} has no label`);
+    }
+    const changed = store.setTestImages(imageIds, inTest);
+    this.#emit('projectChanged', { what: 'labels' });
+    return { changed, testImages: store.testImageIds().size };
+  }
+
+  async holdOutTestSet({ fraction, seed }: Args<'holdOutTestSet'>): Promise<CommandResults['holdOutTestSet']> {
+    const store = this.store;
+    store.clearTestImages();
+    store.setTestImages(testSetDraw(store.labelledImages(), fraction, new Rng(seed)), true);
+    this.#emit('projectChanged', { what: 'labels' });
+    return { testImages: store.testImageIds().size };
   }
 
   async listFailures(): Promise<CommandResults['listFailures']> {

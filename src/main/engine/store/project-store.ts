@@ -89,6 +89,8 @@ function imageQuery(filter: ImageFilter, classId: number | undefined, { maxConfi
     lowConfidence: 'p.confidence < @maxConfidence',
     // Flagged as probably mislabelled, while they keep the label they were flagged with.
     labelIssues: 'li.flagged_class_id = l.class_id',
+    // The labelled images kept as a test set.
+    test: 'l.class_id IS NOT NULL AND i.id IN (SELECT image_id FROM test_images)',
     // One cell of the last fine-tune's confusion matrix: labelled classId, predicted predictedClassId out of fold.
     heldOut: 'i.id IN (SELECT image_id FROM held_out_predictions WHERE labelled_class_id = @classId AND predicted_class_id = @predictedClassId) AND l.class_id = @classId',
     // Images found at more than one path (the import records the extra paths).
@@ -430,6 +432,23 @@ export class ProjectStore {
     return this.db
       .prepare('SELECT image_id AS imageId, class_id AS classId FROM labels ORDER BY image_id')
       .all() as { imageId: number; classId: number }[];
+  }
+
+  // --- the test set ----------------------------------------------------------------------------------------
+
+  /** Puts images in the test set (`inTest`) or takes them out; returns how many changed. */
+  setTestImages(imageIds: number[], inTest: boolean): number {
+    const change = this.db.prepare(inTest ? 'INSERT OR IGNORE INTO test_images (image_id) VALUES (?)' : 'DELETE FROM test_images WHERE image_id = ?');
+    return this.db.transaction(() => imageIds.reduce((changed, id) => changed + change.run(id).changes, 0))();
+  }
+
+  clearTestImages(): number {
+    return this.db.prepare('DELETE FROM test_images').run().changes;
+  }
+
+  /** The test set: images in it that still have a label (an unlabelled one tests nothing until labelled again). */
+  testImageIds(): Set<number> {
+    return new Set(this.db.prepare('SELECT t.image_id FROM test_images t JOIN labels l ON l.image_id = t.image_id').pluck().all() as number[]);
   }
 
   // --- embeddings, map and predictions -------------------------------------------------------------------

@@ -139,6 +139,12 @@ CREATE TABLE IF NOT EXISTS label_issues (
   score REAL NOT NULL
 );
 
+-- Labelled images the user keeps as a test set: no fine-tune trains on them or chooses by them; each run
+-- reports its chosen model's accuracy on them. An image leaves the set only when the user takes it out.
+CREATE TABLE IF NOT EXISTS test_images (
+  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE
+);
+
 -- The chosen model's out-of-fold prediction of each labelled image at the last fine-tune (its confusion matrix's
 -- cells), with the label it had then; a cell's images are those that keep that label.
 CREATE TABLE IF NOT EXISTS held_out_predictions (

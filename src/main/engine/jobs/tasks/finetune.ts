@@ -6,12 +6,12 @@
  * confusion matrix; labels the probe's out-of-fold probabilities say are probably wrong are flagged for review.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { CandidateScore, ExportableCandidate, FinetuneOptions, FinetuneResult, HeldOutReport } from '../../../../shared/contract';
+import type { CandidateScore, ExportableCandidate, FinetuneOptions, FinetuneResult, HeldOutReport, TestSetScore } from '../../../../shared/contract';
 import { StudioError, finetuneOptionsSchema } from '../../../../shared/contract';
 import type { PixelCache } from '../../data/pixel-cache';
 import { buildLinearClassifier, topClasses } from '../../ml/classifier';
 import { classReport } from '../../ml/class-report';
-import { crossValidate, defaultFolds, stratifiedFolds, type CrossValidated } from '../../ml/cross-validation';
+import { crossValidate, defaultFolds, stratifiedFolds, wilsonInterval, type CrossValidated } from '../../ml/cross-validation';
 import { findLabelIssues } from '../../ml/label-issues';
 import { trainLinearProbe } from '../../ml/linear-probe';
 import { buildNeighbourClassifier, neighbourVoteProbabilities } from '../../ml/neighbour-vote';
@@ -42,6 +42,13 @@ export function heldOutReport(candidate: ExportableCandidate, labels: number[], 
   if (!predicted.some((p) => p >= 0)) return null;
   const { confusion, perClass } = classReport(labels, predicted, classIds.length);
   return { candidate, measuredOn, classes: perClass.map((scores, i) => ({ classId: classIds[i], ...scores })), confusion };
+}
+
+/** The chosen model's predictions of the test set's images against their labels; null for an empty set. */
+export function testSetScore(tested: { imageId: number; classId: number }[], predictedClass: Map<number, number>): TestSetScore | null {
+  if (tested.length === 0) return null;
+  const correct = tested.filter((l) => predictedClass.get(l.imageId) === l.classId).length;
+  return { images: tested.length, correct, accuracy: correct / tested.length, interval: wilsonInterval(correct, tested.length) };
 }
 
 /** Cross-validates fine-tuning: one fit per fold on the other folds' labels, predicting the fold. */
@@ -98,9 +105,12 @@ const accuracyOn = (labels: number[], predicted: ArrayLike<number>) => labels.fi
 export const finetuneTask: Task<FinetuneResult> = async (context) => {
   const { store, report, signal } = context;
   const options = finetuneOptionsSchema.parse(context.options);
-  const labelled = store.labelledImages();
+  // The test set is kept out of everything that follows until the chosen model is scored on it.
+  const testIds = store.testImageIds();
+  const allLabelled = store.labelledImages();
+  const labelled = allLabelled.filter((l) => !testIds.has(l.imageId));
   const classIds = [...new Set(labelled.map((l) => l.classId))].sort((a, b) => a - b);
-  if (classIds.length < 2) throw new StudioError('Fine-tuning needs labelled images in at least two classes');
+  if (classIds.length < 2) throw new StudioError(`Fine-tuning needs labelled images in at least two classes${testIds.size > 0 ? ' outside the test set' : ''}`);
   const names = new Map(store.listClasses().map((c) => [c.id, c.name]));
   const numClasses = classIds.length;
 
@@ -164,13 +174,16 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
     const allIds = cache.imageIds();
     const predictions = await predictAll(model, cache, allIds);
     store.savePredictions(allIds.map((imageId, i) => ({ imageId, classId: classIds[predictions[i].classIndex], confidence: predictions[i].confidence })));
+    const predictedClass = new Map(allIds.map((imageId, i) => [imageId, classIds[predictions[i].classIndex]]));
+    const test = testSetScore(allLabelled.filter((l) => testIds.has(l.imageId) && predictedClass.has(l.imageId)), predictedClass);
+    if (test) report({ fraction: 1, phase: 'predicting', message: `On the test set: ${percent(test.accuracy)} (${test.correct} of ${test.images} right, 95 % interval ${percent(test.interval[0])}–${percent(test.interval[1])})`, metrics: {}, log: true });
     await saveClassifier(store.layout.classifier, model, { labels: classIds.map((id) => names.get(id) ?? String(id)), classIds }, inputSize);
     const { validated, accuracy } = chosenScore;
-    const result = { labelled: examples.length, validated, valAccuracy: accuracy, trainAccuracy: final.trainAccuracy, predicted: allIds.length, chosen, heldOut, candidates, advice, labelIssues: store.labelIssues() };
+    const result = { labelled: examples.length, validated, valAccuracy: accuracy, trainAccuracy: final.trainAccuracy, predicted: allIds.length, chosen, heldOut, test, candidates, advice, labelIssues: store.labelIssues() };
     const accuracyMetrics: Record<string, number> = accuracy === null ? {} : { valAccuracy: accuracy, valLow: chosenScore.interval![0], valHigh: chosenScore.interval![1] };
     return {
       result,
-      metrics: { labelled: examples.length, validated, folds, labelIssues: labelIssues.length, ...accuracyMetrics, trainAccuracy: final.trainAccuracy, loss: final.loss, predicted: allIds.length },
+      metrics: { labelled: examples.length, validated, folds, labelIssues: labelIssues.length, ...accuracyMetrics, ...(test && { testAccuracy: test.accuracy, testImages: test.images }), trainAccuracy: final.trainAccuracy, loss: final.loss, predicted: allIds.length },
     };
   } finally {
     model.dispose();
