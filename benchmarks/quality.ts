@@ -3,14 +3,14 @@
  * object (progress on stderr):
  *   npm run bench:quality -- [--datasets fashion-mnist,tinted] [--train 60000] [--test 10000]
  *     [--pretrain-minutes 10] [--budgets 10/class,1%,10%] [--draws 3] [--flip-labels 600] [--flip-fraction 0.05]
- *     [--reference-seconds 90] [--preset cpu] [--color-strength X] [--finetune-epochs N] [--backend wasm] [--root DIR]
+ *     [--reference-seconds 90] [--preset cpu] [--color-strength X] [--augment JSON] [--finetune-epochs N] [--backend wasm] [--root DIR]
  * For each dataset it writes a folder of PNG files (train/ and test/; Fashion-MNIST as it comes, or the tinted
  * stand-in for a colour folder whose colours say nothing of the class), imports it into a fresh project
  * (timed apart from the budget), runs the pretrain job within the budget, then for each label budget and draw
  * labels train images as a user would, runs the fine-tune job and scores its stored predictions on the test
  * images, which are in the folder but never labelled. Beside the chosen model: each candidate's cross-validated
- * score as the job reported it, and on the test images the frozen-feature candidates (linear probe and kNN on the
- * encoder's h, 1-NN on h) and raw pixels (linear probe, 1-NN). Label errors: fine-tuning on `--flip-labels`
+ * score as the job reported it, and on the test images the frozen-feature candidates (linear probe and neighbour
+ * vote on the encoder's h, with 20-NN and 1-NN beside them) and raw pixels (linear probe, 1-NN, 20-NN). Label errors: fine-tuning on `--flip-labels`
  * labels of which `--flip-fraction` were flipped on purpose, the recall and precision of the first 2×flipped flags.
  * Speed: the pretrain job's images/s against the same preset trained for `--reference-seconds` on the same
  * images held in memory, in this process (the pretraining speed the product's path should not lose).
@@ -23,7 +23,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { FinetuneResult } from '../src/shared/contract';
 import { pretrainOptionsSchema } from '../src/shared/contract';
 import { initBackend } from '../src/main/engine/ml/backend';
+import { topClasses } from '../src/main/engine/ml/classifier';
 import { knnPredict } from '../src/main/engine/ml/knn';
+import { neighbourVoteProbabilities } from '../src/main/engine/ml/neighbour-vote';
 import { trainLinearProbe } from '../src/main/engine/ml/linear-probe';
 import { resolvePretrainOptions, simclrConfigOf, trainingWorkers } from '../src/main/engine/ml/presets';
 import { Rng } from '../src/main/engine/ml/rng';
@@ -49,6 +51,8 @@ const { values } = parseArgs({
     'reference-seconds': { type: 'string', default: '90' },
     preset: { type: 'string' },
     'color-strength': { type: 'string' },
+    // Augmentation overrides as JSON, e.g. '{"grayscaleProb":0.5}' (the pretrain job's augment option).
+    augment: { type: 'string' },
     'finetune-epochs': { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
     root: { type: 'string', default: '.cache/bench' },
@@ -115,6 +119,7 @@ function pretrainRequest() {
   return pretrainOptionsSchema.partial().parse({
     ...(values.preset && { preset: values.preset }),
     ...(values['color-strength'] && { colorStrength: Number(values['color-strength']) }),
+    ...(values.augment && { augment: JSON.parse(values.augment) as unknown }),
   });
 }
 
@@ -126,16 +131,18 @@ const rowsOf = (vectors: Float32Array[]) => {
 };
 const accuracyOf = (predicted: ArrayLike<number>, truth: ArrayLike<number>) => Array.from(predicted).filter((p, i) => p === truth[i]).length / truth.length;
 
-/** On the test images: a linear probe, weighted kNN (the product's k = 20) and 1-NN, each over given features. */
+/** On the test images: the product's linear probe and neighbour vote, weighted 20-NN (Wu et al.'s monitor) and 1-NN, over given features. */
 async function frozenScores(train: Float32Array[], trainLabels: number[], test: Float32Array[], testLabels: Uint8Array) {
   const bank = rowsOf(train);
   const queries = rowsOf(test).rows;
   const probe = trainLinearProbe(bank.rows, bank.dim, trainLabels, { numClasses });
   const linear = accuracyOf(await probe.predict(queries), testLabels);
   probe.dispose();
-  const knn = accuracyOf(await knnPredict({ features: bank.rows, labels: trainLabels }, queries, bank.dim, { k: 20 }), testLabels);
-  const nearest = accuracyOf(await knnPredict({ features: bank.rows, labels: trainLabels }, queries, bank.dim, { k: 1 }), testLabels);
-  return { linear: round(linear), knn: round(knn), nearest: round(nearest) };
+  const labelled = { features: bank.rows, labels: trainLabels };
+  const vote = accuracyOf(topClasses(await neighbourVoteProbabilities(labelled, queries, bank.dim, numClasses), numClasses).map((t) => t.classIndex), testLabels);
+  const knn = accuracyOf(await knnPredict(labelled, queries, bank.dim, { k: 20 }), testLabels);
+  const nearest = accuracyOf(await knnPredict(labelled, queries, bank.dim, { k: 1 }), testLabels);
+  return { linear: round(linear), vote: round(vote), knn: round(knn), nearest: round(nearest) };
 }
 
 const pixelRow = (set: ImageSet, index: number) => {
@@ -215,7 +222,16 @@ async function benchDataset(dataset: BenchDataset, backend: string) {
         const pickedLabels = picked.map((i) => train.labels[i]);
         const onH = await frozenScores(picked.map((i) => trainH[i]), pickedLabels, testH, test.labels);
         const onPixels = await frozenScores(picked.map((i) => pixelRow(train, i)), pickedLabels, testPixels, test.labels);
-        perDraw.push({ chosen, linearOnH: onH.linear, knnOnH: onH.knn, nearestOnH: onH.nearest, pixelsLinear: onPixels.linear, pixelsNearest: onPixels.nearest, pixelsKnn: onPixels.knn });
+        perDraw.push({
+          chosen,
+          linearOnH: onH.linear,
+          voteOnH: onH.vote,
+          knn20OnH: onH.knn,
+          nearestOnH: onH.nearest,
+          pixelsLinear: onPixels.linear,
+          pixelsNearest: onPixels.nearest,
+          pixelsKnn20: onPixels.knn,
+        });
         chosenNames.push(result.chosen);
         for (const candidate of result.candidates) (cv[candidate.name] ??= []).push(candidate.accuracy ?? NaN);
         log(`${dataset} ${budget.name} draw ${draw + 1}: ${labelCount} labels, chose ${result.chosen}, test ${JSON.stringify(perDraw.at(-1))}, ${seconds.toFixed(0)} s`);
