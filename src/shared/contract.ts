@@ -253,7 +253,7 @@ export interface FinetuneResult {
   candidates: CandidateScore[];
   /** Said plainly when the pretrained features did no better than raw pixels, with what to try; else null. */
   advice: string | null;
-  /** Labels flagged as probably wrong (likeliest first), from the linear probe's out-of-fold probabilities. */
+  /** Labels flagged as probably wrong (likeliest first), from the frozen probe's and vote's out-of-fold probabilities. */
   labelIssues: LabelIssueInfo[];
 }
 export interface ExportResult {

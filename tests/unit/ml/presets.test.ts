@@ -11,7 +11,7 @@ test('the backend picks the default preset: cpu on wasm/cpu, balanced on tensorf
   const onWasm = resolvePretrainOptions(pretrainOptionsSchema.parse({}), 'wasm');
   assert.deepEqual(onWasm, {
     preset: 'cpu', encoder: 'resnet-tiny', imageSize: 32, batchSize: 256, temperature: 0.2, optimizer: 'adam',
-    epochs: pretrainPresets.cpu.epochs, colorStrength: 0.5, learningRate: 1e-3, augment: {}, seed: 1,
+    epochs: pretrainPresets.cpu.epochs, colorStrength: 1, learningRate: 1e-3, augment: { grayscaleProb: 0.5 }, seed: 1,
   });
   const onGpu = resolvePretrainOptions(pretrainOptionsSchema.parse({}), 'tensorflow-gpu');
   assert.equal(onGpu.preset, 'balanced');
@@ -51,6 +51,9 @@ test('explicit options override the preset, and the learning rate follows the re
   assert.equal(resolvePretrainOptions({ preset: 'balanced', optimizer: 'adam' }, 'wasm').learningRate, 1e-3);
   // Augmentation settings pass through for the model.
   assert.deepEqual(resolvePretrainOptions({ augment: { blurProb: 0, grayscaleProb: 0.1 } }, 'wasm').augment, { blurProb: 0, grayscaleProb: 0.1 });
+  // The user's settings join the preset's own (the cpu preset's grayscale half the time), and win over them.
+  assert.deepEqual(resolvePretrainOptions({ augment: { blurProb: 0 } }, 'wasm').augment, { grayscaleProb: 0.5, blurProb: 0 });
+  assert.deepEqual(resolvePretrainOptions({ preset: 'balanced', augment: { blurProb: 0 } }, 'wasm').augment, { blurProb: 0 });
 });
 
 test('the options schema has no defaults for tunables, so the preset can tell what was set', () => {

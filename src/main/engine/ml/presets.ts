@@ -25,14 +25,14 @@ export function defaultLearningRate(optimizer: ResolvedPretrainOptions['optimize
 /** Every option the run will use: explicit values, then the preset's, then values derived from those. */
 export function resolvePretrainOptions(requested: Partial<PretrainOptions>, backend: string): ResolvedPretrainOptions {
   const preset = requested.preset ?? defaultPresetFor(backend);
-  const { summary: _summary, needsGpu: _needsGpu, ...values } = pretrainPresets[preset];
+  const { summary: _summary, needsGpu: _needsGpu, augment: presetAugment, ...values } = pretrainPresets[preset];
   const set = Object.fromEntries(Object.entries(requested).filter(([, v]) => v !== undefined)) as Partial<PretrainOptions>;
   const merged = { ...values, ...pick(set, Object.keys(values) as (keyof PresetValues)[]) };
   return {
     preset,
     ...merged,
     learningRate: set.learningRate ?? defaultLearningRate(merged.optimizer, merged.batchSize, set.lrScaling),
-    augment: set.augment ?? {},
+    augment: { ...presetAugment, ...set.augment },
     seed: set.seed ?? 1,
     ...runOptionsOf(set),
   };

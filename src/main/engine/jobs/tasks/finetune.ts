@@ -144,8 +144,8 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   report({ fraction: folds / fits, phase: 'training', message: `Chose ${choice}; training it on all ${examples.length} labels`, metrics: {}, log: true });
   if (advice) report({ fraction: folds / fits, phase: 'training', message: advice, metrics: {}, log: true });
 
-  // Doubted by the linear probe's out-of-fold probabilities, even where fine-tuning is chosen: on Fashion-MNIST
-  // (600 labels, 30 flipped) its top 60 flags held 19 of the flips, the fine-tuned model's flags 16.
+  // Doubted by the frozen probe's and vote's out-of-fold probabilities, even where fine-tuning is chosen: on
+  // Fashion-MNIST (600 labels, 30 flipped) the probe's top 60 flags held 19 of the flips, the fine-tuned model's 16.
   const labelIssues = findLabelIssues(frozenWays.outOfFold, labels, numClasses).map(({ index, suggested, score }) => ({
     imageId: imageIds[index],
     flaggedClassId: classIds[labels[index]],
@@ -154,8 +154,8 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   }));
   store.saveLabelIssues(labelIssues);
   if (labelIssues.length > 0) {
-    const probe = frozenWays.scores.find((c) => c.name === 'linear')!;
-    const judge = `a linear probe on h that is ${percent(probe.accuracy ?? 0)} accurate by ${probe.measuredOn}`;
+    const [probe, vote] = (['linear', 'knn'] as const).map((name) => frozenWays.scores.find((c) => c.name === name)!);
+    const judge = `a linear probe and a neighbour vote on h (${percent(probe.accuracy ?? 0)} and ${percent(vote.accuracy ?? 0)} accurate by ${probe.measuredOn})`;
     const message = `${labelIssues.length} labels look wrong to ${judge} (confident learning, out of fold); review them, likeliest first, under "Possibly mislabelled"`;
     report({ fraction: folds / fits, phase: 'training', message, metrics: {}, log: true });
   }
