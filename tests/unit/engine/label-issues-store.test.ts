@@ -3,12 +3,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { storeWithImages } from '../../helpers/store';
 
-test('flagged labels are listed likeliest first, filtered and sorted in the grid, and settle when relabelled', () => {
+/** Five images: 1–3 labelled cat, 4–5 dog. */
+function catsAndDogs() {
   const store = storeWithImages(5);
   const cat = store.createClass('cat').id;
   const dog = store.createClass('dog').id;
   store.setLabels([1, 2, 3], cat);
   store.setLabels([4, 5], dog);
+  return { store, cat, dog };
+}
+
+test('flagged labels are listed likeliest first, filtered and sorted in the grid, and settle when relabelled', () => {
+  const { store, cat, dog } = catsAndDogs();
   store.saveLabelIssues([
     { imageId: 2, flaggedClassId: cat, suggestedClassId: dog, score: 0.6 },
     { imageId: 5, flaggedClassId: dog, suggestedClassId: cat, score: 0.9 },
@@ -33,11 +39,7 @@ test('flagged labels are listed likeliest first, filtered and sorted in the grid
 });
 
 test("a confusion-matrix cell lists the images labelled one class that the chosen model held out as another", () => {
-  const store = storeWithImages(5);
-  const cat = store.createClass('cat').id;
-  const dog = store.createClass('dog').id;
-  store.setLabels([1, 2, 3], cat);
-  store.setLabels([4, 5], dog);
+  const { store, cat, dog } = catsAndDogs();
   store.saveHeldOutPredictions([
     { imageId: 1, labelledClassId: cat, predictedClassId: cat },
     { imageId: 2, labelledClassId: cat, predictedClassId: dog },
