@@ -250,7 +250,8 @@ export class Engine implements CommandHandlers {
     if (inTest) {
       const labelled = new Set(store.labelledImages().map((l) => l.imageId));
       const unlabelled = imageIds.filter((id) => !labelled.has(id));
-      if (unlabelled.length) throw new StudioError(`Only labelled images can test a model; image ${unlabelled.slice(0, 5).join(', ')}${unlabelled.length > 5 ? ` (and ${unlabelled.length - 5} more)` : ''} has no label`);
+      const [noun, verb] = unlabelled.length === 1 ? ['image', 'has'] : ['images', 'have'];
+      if (unlabelled.length) throw new StudioError(`Only labelled images can test a model; ${noun} ${unlabelled.slice(0, 5).join(', ')}${unlabelled.length > 5 ? ` (and ${unlabelled.length - 5} more)` : ''} ${verb} no label`);
     }
     const changed = store.setTestImages(imageIds, inTest);
     this.#emit('projectChanged', { what: 'labels' });

@@ -60,3 +60,20 @@ test("a confusion-matrix cell lists the images labelled one class that the chose
   assert.deepEqual(cell(cat, dog), []);
   store.close();
 });
+
+test('the test set holds labelled images until taken out, and an unlabelled one tests nothing', () => {
+  const { store } = catsAndDogs();
+  assert.equal(store.setTestImages([2, 4, 4], true), 2);
+  assert.deepEqual([...store.testImageIds()].sort(), [2, 4]);
+  assert.deepEqual(store.listImageIds('test', undefined), [2, 4]);
+  // Unlabelled, it leaves the set's count and filter; labelled again, it is back.
+  store.setLabels([4], null);
+  assert.deepEqual([...store.testImageIds()], [2]);
+  assert.deepEqual(store.listImageIds('test', undefined), [2]);
+  store.history.undo();
+  assert.deepEqual([...store.testImageIds()].sort(), [2, 4]);
+  assert.equal(store.setTestImages([2], false), 1);
+  assert.equal(store.clearTestImages(), 1);
+  assert.equal(store.testImageIds().size, 0);
+  store.close();
+});
