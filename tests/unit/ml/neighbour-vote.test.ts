@@ -56,3 +56,15 @@ test('the exported layers compute the same vote, and survive saving and loading'
   classifier.dispose();
   assert.equal(tf.memory().numTensors, before - 2);
 });
+
+test('queries beyond one block are all voted on, each as if alone', async () => {
+  const bank = { features: Float32Array.from([1, 2, 3, 3, 2, 1, 2, 1, 3]), labels: [0, 1, 2] };
+  const count = 2500;
+  const queries = Float32Array.from({ length: count * 3 }, (_, i) => Math.sin(i * 0.37) + (i % 3));
+  const all = await neighbourVoteProbabilities(bank, queries, 3, 3, 0.5);
+  assert.equal(all.length, count * 3);
+  for (const row of [0, 1023, 1024, 2047, 2048, 2499]) {
+    const alone = await neighbourVoteProbabilities(bank, queries.slice(row * 3, row * 3 + 3), 3, 3, 0.5);
+    close(all.subarray(row * 3, row * 3 + 3), Array.from(alone), 1e-6);
+  }
+});

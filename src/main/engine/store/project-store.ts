@@ -574,19 +574,20 @@ export class ProjectStore {
 
   /** Replaces the flags of probably wrong labels with a fine-tune's (each with the label it was flagged with). */
   saveLabelIssues(issues: { imageId: number; flaggedClassId: number; suggestedClassId: number; score: number }[]): void {
-    const insert = this.db.prepare('INSERT INTO label_issues (image_id, flagged_class_id, suggested_class_id, score) VALUES (?, ?, ?, ?)');
-    this.db.transaction(() => {
-      this.db.exec('DELETE FROM label_issues');
-      for (const i of issues) insert.run(i.imageId, i.flaggedClassId, i.suggestedClassId, i.score);
-    })();
+    this.#replaceRows('label_issues', ['image_id', 'flagged_class_id', 'suggested_class_id', 'score'], issues.map((i) => [i.imageId, i.flaggedClassId, i.suggestedClassId, i.score]));
   }
 
   /** Replaces the chosen model's out-of-fold predictions with a fine-tune's, each with the label it was predicted for. */
   saveHeldOutPredictions(rows: { imageId: number; labelledClassId: number; predictedClassId: number }[]): void {
-    const insert = this.db.prepare('INSERT INTO held_out_predictions (image_id, labelled_class_id, predicted_class_id) VALUES (?, ?, ?)');
+    this.#replaceRows('held_out_predictions', ['image_id', 'labelled_class_id', 'predicted_class_id'], rows.map((r) => [r.imageId, r.labelledClassId, r.predictedClassId]));
+  }
+
+  /** A fine-tune's table replaced whole, in one transaction: readers see the old rows or the new, never a mix. */
+  #replaceRows(table: 'label_issues' | 'held_out_predictions', columns: string[], rows: number[][]): void {
+    const insert = this.db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
     this.db.transaction(() => {
-      this.db.exec('DELETE FROM held_out_predictions');
-      for (const r of rows) insert.run(r.imageId, r.labelledClassId, r.predictedClassId);
+      this.db.exec(`DELETE FROM ${table}`);
+      for (const row of rows) insert.run(...row);
     })();
   }
 

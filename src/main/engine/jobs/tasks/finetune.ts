@@ -3,7 +3,8 @@
  * linear probe and a nearest-neighbour vote on the frozen representation h are each measured by stratified
  * cross-validation over every labelled image (beside raw pixels, the baseline); the best is trained again on
  * all the labels, and predicts a class and its confidence for every image. Its out-of-fold predictions give the
- * confusion matrix; labels the probe's out-of-fold probabilities say are probably wrong are flagged for review.
+ * confusion matrix; labels the frozen probe's and vote's out-of-fold probabilities say are probably wrong are
+ * flagged for review.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { CandidateScore, ExportableCandidate, FinetuneOptions, FinetuneResult, HeldOutReport, TestSetScore } from '../../../../shared/contract';

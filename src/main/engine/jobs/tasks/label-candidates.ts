@@ -2,7 +2,7 @@
  * What the labels allow beside fine-tuning, measured on the same folds: by cross-validation over every
  * labelled image a linear probe and a nearest-neighbour vote on the frozen pretrained
  * representation h, and a linear probe on raw pixels — the baseline that tells whether pretraining helped —
- * and the probe's out-of-fold probabilities.
+ * and the probe's and vote's out-of-fold probabilities, which find label errors.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { percent } from '../../../../shared/candidate-score';
