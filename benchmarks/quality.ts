@@ -32,7 +32,7 @@ import { Rng } from '../src/main/engine/ml/rng';
 import { SimclrModel } from '../src/main/engine/ml/simclr';
 import { learningRateAt } from '../src/main/engine/ml/schedule';
 import { PixelCache } from '../src/main/engine/data/pixel-cache';
-import { frozenRepresentations } from '../src/main/engine/jobs/tasks/label-candidates';
+import { frozenFeatures } from '../src/main/engine/jobs/tasks/label-candidates';
 import { loadPretrainedEncoder, modelInputSize } from '../src/main/engine/jobs/tasks/load-encoder';
 import { loadFashionMnist } from './quality/fashion-mnist';
 import { asImageSet, benchDatasets, firstOf, tint, writeBenchFolder, type BenchDataset, type ImageSet } from './quality/image-folder';
@@ -161,7 +161,7 @@ async function embeddingsOf(run: ProductRun, files: string[]): Promise<Float32Ar
   const encoder = await loadPretrainedEncoder(run.engine.store);
   const { cache } = await PixelCache.build(run.engine.store, modelInputSize(encoder));
   const ids = files.map((f) => run.imageIdOf.get(f)!);
-  const { values, dim } = await frozenRepresentations(encoder, cache, ids);
+  const { values, dim } = await frozenFeatures(encoder, cache, ids);
   encoder.dispose();
   return files.map((_, i) => values.slice(i * dim, (i + 1) * dim));
 }

@@ -31,12 +31,14 @@ test('a candidate says what it was measured on, with its 95 % interval; nothing 
 
 test('cross-validated candidates on features that separate the classes and pixels that do not', async () => {
   await initBackend('cpu');
-  // Two classes, 6 each: h has the class in its first coordinate, the pixels are noise.
+  // Two classes, 6 each: h (here also the region features) has the class in its first coordinate, the pixels are noise.
   const rng = new Rng(4);
   const labels = Array.from({ length: 12 }, (_, i) => i % 2);
   const representations = { values: Float32Array.from({ length: 12 * 4 }, (_, j) => (j % 4 === 0 ? (labels[j / 4] ? 3 : -3) : 0) + rng.normal() * 0.1), dim: 4 };
+  const regions = representations;
   const pixels = { values: Float32Array.from({ length: 12 * 12 }, () => rng.next()), dim: 12 };
-  const { scores: candidates, outOfFold } = await crossValidatedCandidates({ representations, pixels, labels, numClasses: 2 }, stratifiedFolds(labels, 5, new Rng(1)));
+  const folds = stratifiedFolds(labels, 5, new Rng(1));
+  const { scores: candidates, outOfFold } = await crossValidatedCandidates({ representations, regions, pixels, labels, numClasses: 2 }, folds);
   assert.deepEqual(candidates.map((c) => [c.name, c.validated, c.measuredOn]), [
     ['linear', 12, '5-fold cross-validation over 12 labelled images'],
     ['knn', 12, '5-fold cross-validation over 12 labelled images'],
@@ -52,6 +54,10 @@ test('cross-validated candidates on features that separate the classes and pixel
     assert.ok(Math.abs(outOfFold[2 * row] + outOfFold[2 * row + 1] - 1) < 1e-5);
     assert.ok(outOfFold[2 * row + labels[row]] > 0.5, `row ${row}`);
   }
+  // The probe reads the region features and the vote reads h: noise in the regions fails the probe alone.
+  const noisyRegions = await crossValidatedCandidates({ representations, regions: pixels, pixels, labels, numClasses: 2 }, folds);
+  assert.ok(noisyRegions.scores[0].accuracy! < 1);
+  assert.equal(noisyRegions.scores[1].accuracy, 1);
 });
 
 test('the best exportable way is chosen, never raw pixels; ties go to fine-tuning, then the probe', () => {

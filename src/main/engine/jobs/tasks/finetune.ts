@@ -1,8 +1,8 @@
 /**
  * Turns the labels into the best classifier they allow, chosen rather than assumed: the fine-tuned encoder, a
- * linear probe and a nearest-neighbour vote on the frozen representation h are each measured by stratified
- * cross-validation over every labelled image (beside raw pixels, the baseline); the best is trained again on
- * all the labels, and predicts a class and its confidence for every image. Its out-of-fold predictions give the
+ * linear probe on the frozen encoder's region features and a nearest-neighbour vote on its representation h are
+ * each measured by stratified cross-validation over every labelled image (beside raw pixels, the baseline); the
+ * best is trained again on all the labels, and predicts a class and its confidence for every image. Its out-of-fold predictions give the
  * confusion matrix; labels the frozen probe's and vote's out-of-fold probabilities say are probably wrong are
  * flagged for review.
  */
@@ -16,13 +16,14 @@ import { crossValidate, defaultFolds, stratifiedFolds, wilsonInterval, type Cros
 import { findLabelIssues } from '../../ml/label-issues';
 import { trainLinearProbe } from '../../ml/linear-probe';
 import { buildNeighbourClassifier, neighbourVoteProbabilities } from '../../ml/neighbour-vote';
+import { regionFeatureModel } from '../../ml/region-features';
 import { Rng } from '../../ml/rng';
 import type { ProjectStore } from '../../store/project-store';
 import { percent } from '../../../../shared/candidate-score';
 import { buildCacheWithProgress } from './build-cache';
 import { saveClassifier } from './classifier-artifacts';
 import { fitFineTuned, predictAll, type EpochReport, type Example } from './finetune-fit';
-import { crossValidatedCandidates, crossValidationName, frozenRepresentations, pixelFeatures, pretrainingAdvice, scoreOf, type Features } from './label-candidates';
+import { crossValidatedCandidates, crossValidationName, frozenFeatures, pixelFeatures, pretrainingAdvice, scoreOf, type Features } from './label-candidates';
 import { loadPretrainedEncoder, modelInputSize } from './load-encoder';
 import type { Task, TaskContext } from './task';
 
@@ -81,12 +82,12 @@ function reportEpoch(context: TaskContext, { epoch, loss, trainAccuracy }: Epoch
   });
 }
 
-/** The frozen encoder with a linear probe fitted on every label's h, as one exportable model. */
-async function fitLinearClassifier(store: ProjectStore, representations: Features, labels: number[], numClasses: number) {
-  const probe = trainLinearProbe(representations.values, representations.dim, labels, { numClasses });
+/** The frozen encoder with a linear probe fitted on every label's region features, as one exportable model. */
+async function fitLinearClassifier(store: ProjectStore, regions: Features, labels: number[], numClasses: number) {
+  const probe = trainLinearProbe(regions.values, regions.dim, labels, { numClasses });
   try {
-    const model = buildLinearClassifier(await loadPretrainedEncoder(store), await probe.denseWeights());
-    return { model, trainAccuracy: accuracyOn(labels, await probe.predict(representations.values)), loss: NaN };
+    const model = buildLinearClassifier(regionFeatureModel(await loadPretrainedEncoder(store)), await probe.denseWeights());
+    return { model, trainAccuracy: accuracyOn(labels, await probe.predict(regions.values)), loss: NaN };
   } finally {
     probe.dispose();
   }
@@ -122,7 +123,9 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   const examples = labelled.filter((l) => cached.has(l.imageId)).map((l) => ({ imageId: l.imageId, classIndex: classIds.indexOf(l.classId) }));
   const labels = examples.map((e) => e.classIndex);
   const imageIds = examples.map((e) => e.imageId);
-  const representations = await frozenRepresentations(frozen, cache, imageIds).finally(() => frozen.dispose());
+  const representations = await frozenFeatures(frozen, cache, imageIds);
+  const regionModel = regionFeatureModel(frozen); // disposing it frees the encoder too
+  const regions = await frozenFeatures(regionModel, cache, imageIds).finally(() => regionModel.dispose());
 
   const foldOf = stratifiedFolds(labels, defaultFolds, new Rng(options.seed));
   const folds = Math.max(-1, ...foldOf) + 1;
@@ -130,7 +133,7 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   report({ fraction: 0, phase: 'comparing', message: `Measuring what ${examples.length} labels allow: ${crossValidationName(foldOf, folds > 0 ? examples.length : 0)}`, metrics: {}, log: true });
   // The pixel baseline at most 32 px (the size import caches): at 224 px its rows would not fit in memory.
   const pixelCache = inputSize > pixelBaselineSide ? await buildCacheWithProgress(context, pixelBaselineSide) : cache;
-  const frozenWays = await crossValidatedCandidates({ representations, pixels: pixelFeatures(pixelCache, imageIds), labels, numClasses }, foldOf);
+  const frozenWays = await crossValidatedCandidates({ representations, regions, pixels: pixelFeatures(pixelCache, imageIds), labels, numClasses }, foldOf);
   const fineTuned = await crossValidateFineTuning(context, { cache, examples, numClasses, options, foldOf, fits });
   const candidates = [scoreOf('finetune', fineTuned, foldOf), ...frozenWays.scores];
   const chosen = chooseCandidate(candidates);
@@ -164,7 +167,7 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   signal.throwIfAborted();
   const final =
     chosen === 'linear'
-      ? await fitLinearClassifier(store, representations, labels, numClasses)
+      ? await fitLinearClassifier(store, regions, labels, numClasses)
       : chosen === 'knn'
         ? await fitNeighbourClassifier(store, representations, labels, numClasses)
         : await fitFineTuned(store, cache, examples, numClasses, options, new Rng(options.seed), (p) => reportEpoch(context, p, options.epochs, folds, fits, `Fine-tuning on all ${examples.length} labels`), signal);

@@ -1,6 +1,6 @@
 /**
  * What the labels allow beside fine-tuning, measured on the same folds: by cross-validation over every
- * labelled image a linear probe and a nearest-neighbour vote on the frozen pretrained
+ * labelled image a linear probe on the frozen encoder's region features, a nearest-neighbour vote on its
  * representation h, and a linear probe on raw pixels — the baseline that tells whether pretraining helped —
  * and the probe's and vote's out-of-fold probabilities, which find label errors.
  */
@@ -21,7 +21,7 @@ export interface Features {
 
 const descriptions: Record<LabelCandidateName, string> = {
   finetune: 'the pretrained encoder fine-tuned with a softmax layer on the labels',
-  linear: 'linear probe on the frozen pretrained representation h',
+  linear: "linear probe on the frozen pretrained encoder's last feature map, averaged over each quarter of the image",
   knn: `nearest neighbours on the frozen pretrained representation h (every label votes, weight exp(correlation / ${neighbourTemperature}))`,
   pixels: 'linear probe on raw pixels (no pretraining): the baseline',
 };
@@ -38,9 +38,9 @@ export function candidateScore(name: LabelCandidateName, correct: number, valida
   };
 }
 
-/** h for the given images from the frozen encoder, in inference mode. */
-export async function frozenRepresentations(encoder: tf.LayersModel, cache: PixelCache, imageIds: number[]): Promise<Features> {
-  return { values: await outputsOf(encoder, cache, imageIds), dim: encoder.outputs[0].shape[1] as number };
+/** The model's output (h, or region features) for the given images, in inference mode. */
+export async function frozenFeatures(model: tf.LayersModel, cache: PixelCache, imageIds: number[]): Promise<Features> {
+  return { values: await outputsOf(model, cache, imageIds), dim: model.outputs[0].shape[1] as number };
 }
 
 /** The images' cached pixels in [0, 1], one row each. */
@@ -85,8 +85,8 @@ export interface CrossValidatedCandidates {
   /** Each candidate's out-of-fold class per labelled image (-1 where never held out). */
   predicted: Map<LabelCandidateName, Int32Array>;
   /**
-   * Out-of-fold class probabilities, flat [n × numClasses], the mean of the linear probe's and the neighbour vote's
-   * on h: each image's from the fits that did not see it (NaN for images never held out). Label errors are found
+   * Out-of-fold class probabilities, flat [n × numClasses], the mean of the linear probe's and the neighbour vote's:
+   * each image's from the fits that did not see it (NaN for images never held out). Label errors are found
    * from these: on Fashion-MNIST h (600 labels, 30 flipped, 5 folds) the first 60 flags held 24 flips from the
    * probe alone, 23 from the vote, 25 from the two; on the tinted stand-in 12, 13 and 13.
    */
@@ -95,10 +95,10 @@ export interface CrossValidatedCandidates {
 
 /** The frozen-feature candidates and the pixel baseline, each cross-validated on the given stratified folds. */
 export async function crossValidatedCandidates(
-  data: { representations: Features; pixels: Features; labels: number[]; numClasses: number },
+  data: { representations: Features; regions: Features; pixels: Features; labels: number[]; numClasses: number },
   foldOf: Int32Array,
 ): Promise<CrossValidatedCandidates> {
-  const { representations, pixels, labels, numClasses } = data;
+  const { representations, regions, pixels, labels, numClasses } = data;
   const probeShares = new Float32Array(labels.length * numClasses).fill(NaN);
   const voteShares = new Float32Array(labels.length * numClasses).fill(NaN);
   const keep = (into: Float32Array, heldOut: number[], probabilities: Float32Array) =>
@@ -107,7 +107,7 @@ export async function crossValidatedCandidates(
     [
       'linear',
       async (train, heldOut) => {
-        const probabilities = await linearProbeProbabilities(representations, labels, numClasses, train, heldOut);
+        const probabilities = await linearProbeProbabilities(regions, labels, numClasses, train, heldOut);
         keep(probeShares, heldOut, probabilities);
         return argmaxRows(probabilities, numClasses);
       },
