@@ -183,7 +183,7 @@ export type ExportableCandidate = Exclude<LabelCandidateName, 'pixels'>;
 /** One way's accuracy, with what it was measured on and its 95 % (Wilson) interval. */
 export interface CandidateScore {
   name: LabelCandidateName;
-  /** What it is, in a few words, e.g. "linear probe on the pretrained representation h". */
+  /** What it is, in a few words, e.g. "nearest neighbours on the frozen pretrained representation h". */
   description: string;
   /** Null when nothing could be held out to measure it. */
   accuracy: number | null;

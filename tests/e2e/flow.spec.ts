@@ -150,7 +150,7 @@ test('a user walks every step of the flow in the browser UI', async ({ page }) =
   const candidates = page.getByTestId('finetune-candidates').locator('tbody tr');
   await expect(candidates).toHaveCount(4);
   await expect(page.getByTestId('finetune-chosen')).toHaveCount(1);
-  await expect(candidates.nth(1)).toContainText('linear probe on the frozen pretrained representation h');
+  await expect(candidates.nth(1)).toContainText("linear probe on the frozen pretrained encoder's last feature map, averaged over each quarter of the image");
   await expect(candidates.nth(1)).toContainText('of 16 right, by 4-fold cross-validation over 16 labelled images');
   await expect(candidates.nth(3)).toContainText('raw pixels');
   const finetuneRuns = (await server.api<{ runs: { kind: string; options: { features?: string } }[] }>('status')).runs;
