@@ -184,10 +184,11 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
     await saveClassifier(store.layout.classifier, model, { labels: classIds.map((id) => names.get(id) ?? String(id)), classIds }, inputSize);
     const { validated, accuracy } = chosenScore;
     const result = { labelled: examples.length, validated, valAccuracy: accuracy, trainAccuracy: final.trainAccuracy, predicted: allIds.length, chosen, heldOut, test, candidates, advice, labelIssues: store.labelIssues() };
+    // A frozen probe or vote has no training loss (NaN), which JSON would carry as null: it is left out.
     const accuracyMetrics: Record<string, number> = accuracy === null ? {} : { valAccuracy: accuracy, valLow: chosenScore.interval![0], valHigh: chosenScore.interval![1] };
     return {
       result,
-      metrics: { labelled: examples.length, validated, folds, labelIssues: labelIssues.length, ...accuracyMetrics, ...(test && { testAccuracy: test.accuracy, testImages: test.images }), trainAccuracy: final.trainAccuracy, loss: final.loss, predicted: allIds.length },
+      metrics: { labelled: examples.length, validated, folds, labelIssues: labelIssues.length, ...accuracyMetrics, ...(test && { testAccuracy: test.accuracy, testImages: test.images }), trainAccuracy: final.trainAccuracy, ...(Number.isFinite(final.loss) && { loss: final.loss }), predicted: allIds.length },
     };
   } finally {
     model.dispose();
