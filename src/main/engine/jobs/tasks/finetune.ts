@@ -2,9 +2,9 @@
  * Turns the labels into the best classifier they allow, chosen rather than assumed: the fine-tuned encoder, a
  * linear probe on the frozen encoder's region features and a nearest-neighbour vote on its representation h are
  * each measured by stratified cross-validation over every labelled image (beside raw pixels, the baseline); the
- * best is trained again on all the labels, and predicts a class and its confidence for every image. Its out-of-fold predictions give the
- * confusion matrix; labels the frozen probe's and vote's out-of-fold probabilities say are probably wrong are
- * flagged for review.
+ * best is trained again on all the labels, and predicts a class and its confidence for every image. Its
+ * out-of-fold predictions give the confusion matrix; labels the frozen probe's and vote's out-of-fold
+ * probabilities say are probably wrong are flagged for review.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { CandidateScore, ExportableCandidate, FinetuneOptions, FinetuneResult, HeldOutReport, TestSetScore } from '../../../../shared/contract';
@@ -123,9 +123,14 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   const examples = labelled.filter((l) => cached.has(l.imageId)).map((l) => ({ imageId: l.imageId, classIndex: classIds.indexOf(l.classId) }));
   const labels = examples.map((e) => e.classIndex);
   const imageIds = examples.map((e) => e.imageId);
-  const representations = await frozenFeatures(frozen, cache, imageIds);
-  const regionModel = regionFeatureModel(frozen); // disposing it frees the encoder too
-  const regions = await frozenFeatures(regionModel, cache, imageIds).finally(() => regionModel.dispose());
+  const regionModel = regionFeatureModel(frozen); // shares the encoder's layers: disposing it frees both
+  let representations: Features, regions: Features;
+  try {
+    representations = await frozenFeatures(frozen, cache, imageIds);
+    regions = await frozenFeatures(regionModel, cache, imageIds);
+  } finally {
+    regionModel.dispose();
+  }
 
   const foldOf = stratifiedFolds(labels, defaultFolds, new Rng(options.seed));
   const folds = Math.max(-1, ...foldOf) + 1;
