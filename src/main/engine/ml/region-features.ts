@@ -23,9 +23,9 @@ export function regionWindow(side: number): { poolSize: number; strides: number 
 }
 
 /**
- * A model, sharing the encoder's layers, from the image to its region features: [B, 4 × dim(h)], region-major
- * (top-left, top-right, bottom-left, bottom-right), each region's channels together. It owns the encoder's layers
- * as much as the encoder does: disposing either frees them.
+ * A model, sharing the encoder's layers, from the image to its region features: [B, 4 × dim(h)] (just dim(h)
+ * where the map is a single cell), region-major (top-left, top-right, bottom-left, bottom-right), each region's
+ * channels together. It owns the encoder's layers as much as the encoder does: disposing either frees them.
  */
 export function regionFeatureModel(encoder: tf.LayersModel): tf.LayersModel {
   const featureMap = encoder.getLayer(representationLayer).input as tf.SymbolicTensor;

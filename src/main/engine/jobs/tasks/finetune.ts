@@ -154,7 +154,7 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   if (advice) report({ fraction: folds / fits, phase: 'training', message: advice, metrics: {}, log: true });
 
   // Doubted by the frozen probe's and vote's out-of-fold probabilities, even where fine-tuning is chosen: on
-  // Fashion-MNIST (600 labels, 30 flipped) the probe's top 60 flags held 19 of the flips, the fine-tuned model's 16.
+  // Fashion-MNIST (600 labels, 30 flipped) a probe on h had 19 of the flips in its top 60 flags, the fine-tuned model 16.
   const labelIssues = findLabelIssues(frozenWays.outOfFold, labels, numClasses).map(({ index, suggested, score }) => ({
     imageId: imageIds[index],
     flaggedClassId: classIds[labels[index]],
@@ -164,7 +164,7 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   store.saveLabelIssues(labelIssues);
   if (labelIssues.length > 0) {
     const [probe, vote] = (['linear', 'knn'] as const).map((name) => frozenWays.scores.find((c) => c.name === name)!);
-    const judge = `a linear probe and a neighbour vote on h (${percent(probe.accuracy ?? 0)} and ${percent(vote.accuracy ?? 0)} accurate by ${probe.measuredOn})`;
+    const judge = `a linear probe on the region features and a neighbour vote on h (${percent(probe.accuracy ?? 0)} and ${percent(vote.accuracy ?? 0)} accurate by ${probe.measuredOn})`;
     const message = `${labelIssues.length} labels look wrong to ${judge} (confident learning, out of fold); review them, likeliest first, under "Possibly mislabelled"`;
     report({ fraction: folds / fits, phase: 'training', message, metrics: {}, log: true });
   }
@@ -189,10 +189,10 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
     await saveClassifier(store.layout.classifier, model, { labels: classIds.map((id) => names.get(id) ?? String(id)), classIds }, inputSize);
     const { validated, accuracy } = chosenScore;
     const result = { labelled: examples.length, validated, valAccuracy: accuracy, trainAccuracy: final.trainAccuracy, predicted: allIds.length, chosen, heldOut, test, candidates, advice, labelIssues: store.labelIssues() };
-    // A frozen probe or vote has no training loss (NaN), which JSON would carry as null: it is left out.
     const accuracyMetrics: Record<string, number> = accuracy === null ? {} : { valAccuracy: accuracy, valLow: chosenScore.interval![0], valHigh: chosenScore.interval![1] };
     return {
       result,
+      // A frozen probe or vote has no training loss (NaN), which JSON would carry as null: it is left out.
       metrics: { labelled: examples.length, validated, folds, labelIssues: labelIssues.length, ...accuracyMetrics, ...(test && { testAccuracy: test.accuracy, testImages: test.images }), trainAccuracy: final.trainAccuracy, ...(Number.isFinite(final.loss) && { loss: final.loss }), predicted: allIds.length },
     };
   } finally {
