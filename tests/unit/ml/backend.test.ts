@@ -16,3 +16,10 @@ test('a forced backend that cannot load is an error naming it; then wasm loads o
   assert.equal(await initBackend('cpu'), 'wasm'); // idempotent: the first choice stands
   assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'));
 });
+
+test('a tfjs release other than the one the adaptations were written for is refused, naming what was found', async () => {
+  const { supportedTfjsVersion, tfjsVersionProblem } = await import('../../../src/main/engine/ml/tfjs-version.ts');
+  assert.equal(tfjsVersionProblem({ ...tf.version }), null, 'the installed tfjs is the pinned one');
+  const problem = tfjsVersionProblem({ 'tfjs-core': supportedTfjsVersion, 'tfjs-backend-wasm': '4.23.0' });
+  assert.match(problem ?? '', /needs TensorFlow\.js 4\.22\.0 exactly .* found tfjs-backend-wasm 4\.23\.0\. Reinstall with `npm ci`/);
+});

@@ -10,7 +10,7 @@ import { chooseBackendName } from '../../../src/main/engine/ml/backend-choice';
 import { activationBudgetBytes, largestBatchFor, largestMicroBatch, tensorByteLimit, trainingBytesPerImage } from '../../../src/main/engine/ml/batch-limits';
 import { buildEncoder } from '../../../src/main/engine/ml/encoder';
 import { SimclrModel } from '../../../src/main/engine/ml/simclr';
-import { findGpuAdapter, probeGpuAdapter } from '../../../src/main/engine/ml/webgpu-adapter';
+import { findGpuAdapter, probeGpuAdapter } from '../../../src/main/engine/ml/webgpu/adapter';
 import { generateSampleFolder } from '../../../src/main/engine/sample/generate-sample';
 import { ProjectLayout } from '../../../src/main/engine/store/project-store';
 import { tempDir } from '../../helpers/images';

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import type { BackendName } from '../../../shared/contract';
 import { StudioError, backendNames } from '../../../shared/contract';
-import { probeGpuAdapter } from './webgpu-adapter';
+import { probeGpuAdapter } from './webgpu/adapter';
 
 const packageOf: Record<BackendName, string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',

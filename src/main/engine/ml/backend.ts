@@ -2,11 +2,13 @@
  * Picks the fastest TensorFlow.js backend that loads on this machine. The native packages are optional
  * dependencies, so each is tried with a dynamic import and its absence is not an error unless forced.
  */
+import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { backendNames, type BackendName } from '../../../shared/contract';
 import { backendPackage, isBackendName } from './backend-choice';
-import { registerWasmGradientKernels } from './wasm-kernels';
-import { findGpuAdapter, probeGpuAdapter } from './webgpu-adapter';
+import { installWasmAdaptations } from './tfjs-wasm/install';
+import { tfjsVersionProblem } from './tfjs-version';
+import { findGpuAdapter, probeGpuAdapter } from './webgpu/adapter';
 
 let chosen: BackendName | null = null;
 let pending: Promise<BackendName> | null = null;
@@ -19,7 +21,8 @@ async function activate(name: BackendName, forced: boolean): Promise<void> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow':
-      // Both native packages register under tf's backend name 'tensorflow' in the shared tfjs-core.
+      // Both native packages register under tf's backend name 'tensorflow' in the shared tfjs-core, whose
+      // version choose() has checked; the packages themselves are pinned in package.json.
       await importOptional(backendPackage(name));
       await setTfBackend('tensorflow');
       return;
@@ -32,14 +35,18 @@ async function activate(name: BackendName, forced: boolean): Promise<void> {
       const adapter = await findGpuAdapter();
       if (!adapter) throw new Error(`the WebGPU adapter "${probe.adapter.description}" that a child process found does not answer here`);
       await import('@tensorflow/tfjs-backend-webgpu');
+      // The package exports no version; its package.json has it.
+      assertSupportedTfjs({ 'tfjs-backend-webgpu': (createRequire(import.meta.url)('@tensorflow/tfjs-backend-webgpu/package.json') as { version: string }).version });
       await setTfBackend('webgpu');
       return;
     }
-    case 'wasm':
-      await import('@tensorflow/tfjs-backend-wasm');
+    case 'wasm': {
+      const { version_wasm } = await import('@tensorflow/tfjs-backend-wasm');
+      assertSupportedTfjs({ 'tfjs-backend-wasm': version_wasm });
       await setTfBackend('wasm');
-      registerWasmGradientKernels();
+      installWasmAdaptations();
       return;
+    }
     case 'cpu':
       await setTfBackend('cpu');
       return;
@@ -62,7 +69,14 @@ function parseName(name: string): BackendName {
   throw new Error(`unknown backend '${name}'; expected one of ${backendNames.join(', ')}`);
 }
 
+function assertSupportedTfjs(backendPackages: Record<string, string> = {}): void {
+  const problem = tfjsVersionProblem({ ...tf.version, ...backendPackages });
+  if (problem) throw new Error(problem);
+}
+
 async function choose(forced: string | undefined): Promise<BackendName> {
+  // Checked before any backend is tried, so a mismatch is this message and not "no backend could be initialised".
+  assertSupportedTfjs();
   if (forced) {
     const name = parseName(forced);
     try {

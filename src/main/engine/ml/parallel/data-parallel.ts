@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ntXentLoss } from '../loss';
 import { contrastiveGradients, movingStatistics, splitViews, type Projector, type ViewPair } from '../micro-batch';
 import { withOptimizerWeights } from '../optimizer';
-import { heapF32, type WasmBackend } from '../wasm-heap';
+import { heapF32, type WasmBackend } from '../tfjs-wasm/heap';
 import type { PairExchange } from './exchange';
 
 /** The parts of a SimCLR model a step needs (structural, so this module does not import simclr.ts). */

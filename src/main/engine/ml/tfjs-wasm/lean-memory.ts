@@ -4,14 +4,15 @@
  *   data, so every saved activation existed two or three times; here Identity shares the data by reference
  *   count, as the cpu backend's does.
  * - ReLU's gradient is taken from its output, which the next convolution keeps anyway, instead of its input
- *   (dx = dy where relu(x) > 0: the same mask). This override is process-wide and exact on every backend.
+ *   (dx = dy where relu(x) > 0: the same mask). tfjs keeps one gradient per kernel for all backends, so the
+ *   registered one does this on wasm only and is tfjs's own everywhere else.
  * - The residual Add of two same-shape tensors keeps nothing, where tfjs keeps both inputs to undo
  *   broadcasting.
  * The ReLU and Add changes drop two activations per ResNet block.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor, TensorInfo } from '@tensorflow/tfjs';
-import { wasmKernel, type KernelArgs } from './wasm-heap';
+import { wasmKernel, type KernelArgs } from './heap';
 
 /** Same data, one more reference: wasm kernels never write into their inputs, so sharing is safe. */
 function sharedIdentity({ inputs, backend }: KernelArgs): TensorInfo {
@@ -32,10 +33,24 @@ function replaceIdentity(): boolean {
   return true;
 }
 
-/** dx = dy where relu's output is positive; wasm's Step and Multiply are fast, where a JS loop over a random mask is not. */
-function reluGradient(dy: Tensor | Tensor[], saved: Tensor[]) {
-  const [y] = saved;
-  return { x: () => tf.mul(dy as Tensor, tf.step(y)) };
+const onWasm = () => tf.getBackend() === 'wasm';
+
+/**
+ * ReLU's gradient: on wasm dx = dy where relu's output is positive (wasm's Step and Multiply are fast, where a
+ * JS loop over a random mask is not), elsewhere tfjs's own. tfjs reads what to save each time a Relu runs
+ * under a tape, so the getters choose per backend; the backward pass runs on the backend its forward ran on.
+ */
+function wasmOnlyReluGradient(pristine: tf.GradConfig): tf.GradConfig {
+  return {
+    kernelName: 'Relu',
+    get inputsToSave() {
+      return onWasm() ? [] : pristine.inputsToSave;
+    },
+    get outputsToSave() {
+      return onWasm() ? [true] : pristine.outputsToSave;
+    },
+    gradFunc: (dy, saved, attrs) => (onWasm() ? { x: () => tf.mul(dy as Tensor, tf.step(saved[0])) } : pristine.gradFunc(dy, saved, attrs)),
+  };
 }
 
 /** The sum of same-shape tensors whose gradient (dy for every term) needs nothing saved. */
@@ -54,23 +69,26 @@ function replaceAddLayerMerge(): boolean {
   proto.mergeFunction = function (this: unknown, inputs: Tensor[]) {
     const [a, b] = inputs;
     const sameShape = inputs.length === 2 && a.dtype === 'float32' && b.dtype === 'float32' && tf.util.arraysEqual(a.shape, b.shape);
-    return sameShape && tf.getBackend() === 'wasm' ? residualSum(a, b) : original.call(this, inputs);
+    return sameShape && onWasm() ? residualSum(a, b) : original.call(this, inputs);
   };
   proto[replacedTag] = true;
   return true;
 }
 
-let reluGradientReplaced = false;
+const reluTag = Symbol('simclr-wasm-relu-gradient');
 
-/** Registers all three; idempotent. Returns what it changed. */
-export function registerWasmLeanMemory(): string[] {
+function replaceReluGradient(): boolean {
+  const pristine = tf.getGradient('Relu') as (tf.GradConfig & Record<symbol, boolean>) | undefined;
+  if (!pristine || pristine[reluTag]) return false;
+  tf.registerGradient(Object.assign(wasmOnlyReluGradient(pristine), { [reluTag]: true }));
+  return true;
+}
+
+/** Installs all three; idempotent. Returns what it changed. */
+export function installWasmLeanMemory(): string[] {
   const changed: string[] = [];
   if (replaceIdentity()) changed.push('Identity');
-  if (!reluGradientReplaced) {
-    reluGradientReplaced = true;
-    tf.registerGradient({ kernelName: 'Relu', outputsToSave: [true], gradFunc: reluGradient as never });
-    changed.push('Relu gradient');
-  }
+  if (replaceReluGradient()) changed.push('Relu gradient');
   if (replaceAddLayerMerge()) changed.push('Add.mergeFunction');
   return changed;
 }

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs';
-import { heapF32, runWasmKernel, wasmKernel, type KernelArgs, type WasmBackend } from './wasm-heap';
+import { heapF32, runWasmKernel, wasmKernel, type KernelArgs, type WasmBackend } from './heap';
 
 const forwardKernel = 'SimclrBatchNormTraining';
 const backwardKernel = 'SimclrBatchNormTrainingGrad';
@@ -154,7 +154,7 @@ function replaceBatchNormLayerCall(): boolean {
 }
 
 /** Registers the kernels, the gradient and the layer routing; idempotent. Returns what it registered. */
-export function registerWasmBatchNorm(): string[] {
+export function installWasmBatchNorm(): string[] {
   const added: string[] = [];
   if (!tf.getKernel(forwardKernel, 'wasm')) {
     tf.registerKernel(wasmKernel(forwardKernel, batchNormTraining));

@@ -113,10 +113,24 @@ test('UnsortedSegmentSum matches the cpu backend, including dropped out-of-range
   assert.deepEqual(Array.from(runOn('wasm', g)), [1, 2, 0]);
 });
 
-test('registration is idempotent', async () => {
-  const { registerWasmGradientKernels } = await import('../../../src/main/engine/ml/wasm-kernels.ts');
-  assert.deepEqual(registerWasmGradientKernels(), []);
+test('the adaptations are installed once, at backend start, and installing again changes nothing', async () => {
+  const { installWasmAdaptations } = await import('../../../src/main/engine/ml/tfjs-wasm/install.ts');
+  assert.deepEqual(installWasmAdaptations(), []);
   for (const name of ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'UnsortedSegmentSum']) {
     assert.ok(tf.getKernel(name, 'wasm'), name);
   }
+});
+
+test("ReLU's gradient is taken from its output on wasm and is tfjs's own on cpu", () => {
+  const x = [-2, -0.5, 0, 0.5, 3];
+  const gradient = () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), tf.tensor1d([1, 2, 3, 4, 5]))))(tf.tensor1d(x));
+  // Hand-computed: dy where x > 0 (tfjs's step(0) is 0, so x = 0 passes nothing).
+  assert.deepEqual(Array.from(runOn('wasm', gradient)), [0, 0, 0, 4, 5]);
+  assert.deepEqual(Array.from(runOn('cpu', gradient)), [0, 0, 0, 4, 5]);
+  // What each backend keeps for the backward pass: relu's output on wasm, tfjs's choice (its input) on cpu.
+  const relu = tf.getGradient('Relu');
+  tf.setBackend('cpu');
+  assert.deepEqual([relu.inputsToSave, relu.outputsToSave], [['x'], undefined]);
+  tf.setBackend('wasm');
+  assert.deepEqual([relu.inputsToSave, relu.outputsToSave], [[], [true]]);
 });

@@ -1,4 +1,4 @@
-/** Access to tfjs-backend-wasm's heap for kernels written in TypeScript (wasm-kernels, wasm-batch-norm). */
+/** Access to tfjs-backend-wasm's heap for kernels written in TypeScript (gradient-kernels, batch-norm, the data-parallel hand-off). */
 import * as tf from '@tensorflow/tfjs';
 import type { backend_util, DataId, DataType, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 

@@ -8,9 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { registerWasmBatchNorm } from './wasm-batch-norm';
-import { registerWasmLeanMemory } from './wasm-lean-memory';
-import { heapF32, runWasmKernel, wasmKernel, type KernelArgs, type WasmBackend } from './wasm-heap';
+import { heapF32, runWasmKernel, wasmKernel, type KernelArgs, type WasmBackend } from './heap';
 
 type Conv4D = [number, number, number, number];
 
@@ -286,9 +284,9 @@ const kernels: KernelConfig[] = [
 
 /**
  * Registers the kernels above that the installed wasm backend does not already provide, and the fast
- * Conv2DBackpropInput, batch norm and the lean-memory changes; idempotent. Returns the names of the kernels it changed.
+ * Conv2DBackpropInput; idempotent. Returns the names of the kernels it changed.
  */
-export function registerWasmGradientKernels(): string[] {
+export function installWasmGradientKernels(): string[] {
   const added: string[] = [];
   for (const config of kernels) {
     if (tf.getKernel(config.kernelName, 'wasm')) continue;
@@ -296,5 +294,5 @@ export function registerWasmGradientKernels(): string[] {
     added.push(config.kernelName);
   }
   if (replaceConv2DBackpropInput()) added.push('Conv2DBackpropInput');
-  return [...added, ...registerWasmBatchNorm(), ...registerWasmLeanMemory()];
+  return added;
 }
