@@ -20,6 +20,7 @@ import { initBackend } from '../src/main/engine/ml/backend';
 import { resolvePretrainOptions, simclrConfigOf } from '../src/main/engine/ml/presets';
 import { trainLinearProbe } from '../src/main/engine/ml/linear-probe';
 import { Rng } from '../src/main/engine/ml/rng';
+import { readCheckpointModel } from '../src/main/engine/ml/checkpoint';
 import { SimclrModel } from '../src/main/engine/ml/simclr';
 import { ProjectStore } from '../src/main/engine/store/project-store';
 import { firstImages, loadFashionMnist, type GreyImages } from './quality/fashion-mnist';
@@ -57,7 +58,7 @@ const work = join(tmpdir(), `simclr-bench-suggest-${process.pid}`);
 /** The checkpoint's model, or the app's CPU preset (bench:quality's default) pretrained on `train` for the budget. */
 async function pretrainedModel(train: GreyImages, backend: string): Promise<{ model: SimclrModel; pretrain: object }> {
   if (values.checkpoint) {
-    const model = await SimclrModel.loadCheckpoint(values.checkpoint);
+    const model = await readCheckpointModel(values.checkpoint);
     return { model, pretrain: { checkpoint: values.checkpoint, steps: model.step } };
   }
   const options = resolvePretrainOptions({ preset: 'cpu' }, backend);

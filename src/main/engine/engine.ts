@@ -29,6 +29,7 @@ import { loadEmbeddingMatrix, type EmbeddingMatrix } from './labels/embedding-ma
 import { nearestNeighbours } from './labels/similarity';
 import { suggestLabels } from './labels/suggestions';
 import { chooseBackendName } from './ml/backend-choice';
+import { hasPretrainedEncoder } from './ml/checkpoint-layout';
 import { Rng } from './ml/rng';
 import { testSetDraw } from './labels/test-set';
 import { ProjectStore } from './store/project-store';
@@ -159,7 +160,7 @@ export class Engine implements CommandHandlers {
             testImages: store.testImageIds().size,
           }
         : empty),
-      hasPretrainedEncoder: Boolean(store && existsSync(join(store.layout.pretrainCheckpoint, 'encoder', 'model.json'))),
+      hasPretrainedEncoder: Boolean(store && hasPretrainedEncoder(store.layout.pretrainCheckpoint)),
       hasClassifier: Boolean(store && existsSync(join(store.layout.classifier, 'model.json'))),
       labelTarget: { min: 0.01, max: 0.1 },
       roots: store?.roots() ?? [],

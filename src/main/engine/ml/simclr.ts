@@ -1,9 +1,7 @@
 /**
- * SimCLR model: encoder f and projection head g trained with NT-Xent on two augmented views per image,
- * plus checkpointing of everything needed to resume exactly (weights, optimizer state, step, RNG).
+ * SimCLR model: encoder f and projection head g trained with NT-Xent on two augmented views per image.
+ * What it saves and restores to resume exactly is in checkpoint.ts.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderName } from '../../../shared/contract';
 import { resizeBatch, twoViews, type AugmentOptions } from './augment';
@@ -12,12 +10,11 @@ import { largestMicroBatch } from './batch-limits';
 import { buildProjectionHead } from './head';
 import { ntXentLoss } from './loss';
 import { contrastiveGradients, microBatchSizes, splitViews, type ViewPair } from './micro-batch';
-import { createOptimizer, setLearningRate, withOptimizerWeights, type OptimizerKind } from './optimizer';
+import { createOptimizer, setLearningRate, type OptimizerKind } from './optimizer';
 import { applySummedGradients, localGradients, splitBatch, trainableVariables, type HalfStep } from './parallel/data-parallel';
 import { PeerLink } from './parallel/peer-link';
 import { readAndDispose } from './read-tensor';
 import { Rng } from './rng';
-import { fileLoadHandler, fileSaveHandler, loadNamedTensors, saveNamedTensors } from './tfjs-files';
 
 export interface SimclrConfig {
   encoder: EncoderName;
@@ -53,12 +50,15 @@ export interface TrainStepOptions {
   temperature?: number;
 }
 
-/** Everything besides weights that a resumed run needs. */
-interface CheckpointState {
+/** A model's parts as a checkpoint holds them (see checkpoint.ts). */
+export interface SimclrParts {
   config: SimclrConfig;
+  encoder: tf.LayersModel;
+  head: tf.LayersModel;
+  optimizer: tf.Optimizer;
+  rng: Rng;
   step: number;
   epoch: number;
-  rng: ReturnType<Rng['getState']>;
 }
 
 const defaults: Omit<SimclrConfig, 'encoder' | 'imageSize'> = {
@@ -94,6 +94,14 @@ export class SimclrModel {
     const encoder = buildEncoder(full.encoder, full.imageSize, full.seed);
     const head = buildProjectionHead(representationDim(full.encoder), full.projectionDim, full.seed + 1000);
     return new SimclrModel(full, encoder, head, createOptimizer(full.optimizer, full.learningRate), new Rng(full.seed), workers, microBatchSize);
+  }
+
+  /** A model from a checkpoint's parts, which it then owns. */
+  static restore({ config, encoder, head, optimizer, rng, step, epoch }: SimclrParts, { workers = 1, microBatchSize }: RunOptions = {}): SimclrModel {
+    const model = new SimclrModel(config, encoder, head, optimizer, rng, workers, microBatchSize);
+    model.step = step;
+    model.epoch = epoch;
+    return model;
   }
 
   /** Threads a step over this many images runs on: the peer joins on wasm only, and only for 4 images or more. */
@@ -179,30 +187,6 @@ export class SimclrModel {
   /** Representations h (inference mode, no augmentation) as a flat [B × d] array. */
   async embed(batch: tf.Tensor4D): Promise<Float32Array> {
     return readAndDispose(tf.tidy(() => this.encoder.predict(resizeBatch(batch, this.config.imageSize)) as tf.Tensor));
-  }
-
-  /** Writes dir/encoder, dir/head (TensorFlow.js layers format), dir/optimizer.{json,bin}, dir/state.json. */
-  async saveCheckpoint(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    await this.encoder.save(fileSaveHandler(join(dir, 'encoder')));
-    await this.head.save(fileSaveHandler(join(dir, 'head')));
-    await withOptimizerWeights(this.optimizer, (weights) => saveNamedTensors(dir, 'optimizer', weights));
-    const state: CheckpointState = { config: this.config, step: this.step, epoch: this.epoch, rng: this.rng.getState() };
-    await writeFile(join(dir, 'state.json'), JSON.stringify(state, null, 2));
-  }
-
-  static async loadCheckpoint(dir: string, { workers = 1, microBatchSize }: RunOptions = {}): Promise<SimclrModel> {
-    const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as CheckpointState;
-    const encoder = await tf.loadLayersModel(fileLoadHandler(join(dir, 'encoder')));
-    const head = await tf.loadLayersModel(fileLoadHandler(join(dir, 'head')));
-    const optimizer = createOptimizer(state.config.optimizer, state.config.learningRate);
-    await optimizer.setWeights(await loadNamedTensors(dir, 'optimizer'));
-    const rng = new Rng(state.config.seed);
-    rng.setState(state.rng);
-    const model = new SimclrModel(state.config, encoder, head, optimizer, rng, workers, microBatchSize);
-    model.step = state.step;
-    model.epoch = state.epoch;
-    return model;
   }
 
   dispose(): void {

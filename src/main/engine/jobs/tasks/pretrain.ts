@@ -3,13 +3,12 @@
  * or the backend's default); the resolved options are saved with each checkpoint, at each epoch end, every
  * few minutes, on cancel and when the time budget runs out, so `resume` continues the same schedule.
  */
-import { existsSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { PretrainOptions, PretrainResult, ResolvedPretrainOptions } from '../../../../shared/contract';
 import { StudioError, pretrainOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
+import { readCheckpointModel, readRunRecord, writeCheckpoint, type PretrainRunRecord } from '../../ml/checkpoint';
+import { finishInterruptedSwap, hasCheckpoint } from '../../ml/checkpoint-layout';
 import { inMicroBatches } from '../../ml/micro-batch';
 import { resolvePretrainOptions, runOptionsOf, simclrConfigOf, trainingWorkers } from '../../ml/presets';
 import { Rng } from '../../ml/rng';
@@ -23,40 +22,14 @@ import type { Task } from './task';
 const checkpointEveryMs = 5 * 60_000;
 /** Warm-up over the first tenth of training, then cosine decay (the paper warms up for 10 epochs of 100). */
 const warmupFraction = 0.1;
-/** Beside the model's own files in the checkpoint: the resolved options (which fix the schedule) and the loss curve. */
-const runFile = 'run.json';
-
-interface RunRecord {
-  options: ResolvedPretrainOptions;
-  /** Mean NT-Xent loss of each completed epoch, across resumes. */
-  epochLosses: number[];
-  /** Where the learning-rate schedule had got to (ahead of the steps where a time budget moved it on). */
-  scheduleStep?: number;
-}
-
-/** Writes beside the live checkpoint and swaps it in, so a kill mid-write never leaves a broken one. */
-async function saveCheckpointAtomically(model: SimclrModel, record: RunRecord, dir: string): Promise<void> {
-  const next = `${dir}.next`;
-  await rm(next, { recursive: true, force: true });
+/** Writes the checkpoint; a full disk keeps the previous one and says so. */
+async function saveCheckpoint(model: SimclrModel, record: PretrainRunRecord, dir: string): Promise<void> {
   try {
-    await model.saveCheckpoint(next);
-    await writeFile(join(next, runFile), JSON.stringify(record, null, 2));
+    await writeCheckpoint(dir, model, record);
   } catch (error) {
-    await rm(next, { recursive: true, force: true }); // frees what the partial copy took
     if (isDiskFull(error)) throw diskFullError(dir, error, `the checkpoint of epoch ${model.epoch} was not written and the previous one is kept`);
     throw error;
   }
-  await rm(dir, { recursive: true, force: true });
-  await rename(next, dir);
-}
-
-/**
- * A kill between removing the old checkpoint and renaming the new one into place leaves only `<dir>.next`,
- * complete once its run.json (written last) is there: adopt it rather than start afresh.
- */
-async function finishInterruptedSwap(dir: string): Promise<void> {
-  const next = `${dir}.next`;
-  if (!existsSync(dir) && existsSync(join(next, runFile))) await rename(next, dir);
 }
 
 /**
@@ -64,11 +37,8 @@ async function finishInterruptedSwap(dir: string): Promise<void> {
  * length of training, the time budget and the micro-batch size may be changed. Checkpoints from before
  * run.json are resolved from their model config.
  */
-async function resumedRecord(dir: string, requested: PretrainOptions, model: SimclrModel, backend: string): Promise<RunRecord> {
-  const path = join(dir, runFile);
-  const saved: RunRecord = existsSync(path)
-    ? (JSON.parse(await readFile(path, 'utf8')) as RunRecord)
-    : { options: resolvePretrainOptions({ ...requested, ...legacyOptions(model.config) }, backend), epochLosses: [] };
+async function resumedRecord(dir: string, requested: PretrainOptions, model: SimclrModel, backend: string): Promise<PretrainRunRecord> {
+  const saved = (await readRunRecord(dir)) ?? { options: resolvePretrainOptions({ ...requested, ...legacyOptions(model.config) }, backend), epochLosses: [] };
   const { timeBudgetSeconds: _previousBudget, microBatchSize: _previousMicroBatch, ...kept } = saved.options;
   const options = { ...kept, epochs: requested.epochs ?? kept.epochs, ...runOptionsOf(requested) };
   return { options, epochLosses: saved.epochLosses, scheduleStep: saved.scheduleStep };
@@ -93,12 +63,12 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
   const requested = pretrainOptionsSchema.parse(context.options);
   const checkpointDir = store.layout.pretrainCheckpoint;
   await finishInterruptedSwap(checkpointDir);
-  const canResume = requested.resume && existsSync(join(checkpointDir, 'state.json'));
+  const canResume = requested.resume && hasCheckpoint(checkpointDir);
   if (requested.resume && !canResume) report({ fraction: 0, phase: 'starting', message: 'No checkpoint to resume; starting afresh', metrics: {} });
-  let record: RunRecord = { options: resolvePretrainOptions(requested, backend), epochLosses: [] };
+  let record: PretrainRunRecord = { options: resolvePretrainOptions(requested, backend), epochLosses: [] };
   let model: SimclrModel;
   if (canResume) {
-    model = await SimclrModel.loadCheckpoint(checkpointDir, { workers: trainingWorkers, microBatchSize: requested.microBatchSize });
+    model = await readCheckpointModel(checkpointDir, { workers: trainingWorkers, microBatchSize: requested.microBatchSize });
     record = await resumedRecord(checkpointDir, requested, model, backend);
   } else {
     model = createModel(record.options);
@@ -183,7 +153,7 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
         outOfTime = options.timeBudgetSeconds !== undefined && secondsElapsed() > options.timeBudgetSeconds;
         if (signal.aborted || outOfTime) break;
         if (Date.now() - lastCheckpointAt > checkpointEveryMs) {
-          await saveCheckpointAtomically(model, record, checkpointDir);
+          await saveCheckpoint(model, record, checkpointDir);
           lastCheckpointAt = Date.now();
         }
       }
@@ -191,14 +161,14 @@ export const pretrainTask: Task<PretrainResult> = async (context) => {
         model.epoch++;
         epochLoss = lossSum / Math.max(1, lossCount);
         record.epochLosses.push(epochLoss);
-        await saveCheckpointAtomically(model, record, checkpointDir);
+        await saveCheckpoint(model, record, checkpointDir);
         lastCheckpointAt = Date.now();
         const message = `Epoch ${model.epoch}/${options.epochs} done: mean loss ${epochLoss.toFixed(4)}, checkpoint saved`;
         report({ fraction: fractionDone(), phase: 'training', message, metrics: metrics(), log: true });
       }
     }
     if (signal.aborted || outOfTime) {
-      await saveCheckpointAtomically(model, record, checkpointDir);
+      await saveCheckpoint(model, record, checkpointDir);
       const why = signal.aborted ? 'Cancelled' : `The time budget of ${options.timeBudgetSeconds} s ran out`;
       report({ fraction: fractionDone(), phase: 'training', message: `${why} at step ${model.step}; checkpoint saved`, metrics: metrics(), log: true });
     }

@@ -1,0 +1,36 @@
+/**
+ * Where each part of a pretraining checkpoint lives, for code that must not load TensorFlow (the engine
+ * process asks whether there is an encoder); checkpoint.ts reads and writes them.
+ *   encoder/  f, TensorFlow.js layers format (model.json + weights.bin), what embedding and fine-tuning load
+ *   head/     the projection head g, same format
+ *   optimizer.json + optimizer.bin   the optimizer's state
+ *   state.json   { version, config, step, epoch, rng }: with the above, enough to resume the exact run
+ *   run.json     the job's record (resolved options, loss curve, schedule position); written last
+ * A checkpoint is written to `<dir>.next` and swapped in, so a kill mid-write never leaves a broken one.
+ */
+import { existsSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** The layout's version; state.json from before the field existed is version 1, the same layout. */
+export const checkpointVersion = 1;
+
+export const checkpointFiles = { encoder: 'encoder', head: 'head', optimizer: 'optimizer', state: 'state.json', run: 'run.json' } as const;
+
+/** Where a checkpoint is written before it is swapped in. */
+export const nextCheckpointDir = (dir: string) => `${dir}.next`;
+
+/** Whether dir holds a checkpoint a run can resume from. */
+export const hasCheckpoint = (dir: string) => existsSync(join(dir, checkpointFiles.state));
+
+/** Whether dir holds a pretrained encoder to embed or fine-tune with. */
+export const hasPretrainedEncoder = (dir: string) => existsSync(join(dir, checkpointFiles.encoder, 'model.json'));
+
+/**
+ * A kill between removing the old checkpoint and renaming the new one into place leaves only `<dir>.next`,
+ * complete once its run.json (written last) is there: adopt it rather than start afresh.
+ */
+export async function finishInterruptedSwap(dir: string): Promise<void> {
+  const next = nextCheckpointDir(dir);
+  if (!existsSync(dir) && existsSync(join(next, checkpointFiles.run))) await rename(next, dir);
+}
