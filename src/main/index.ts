@@ -5,10 +5,10 @@
 import { app, BrowserWindow, ipcMain, net, protocol, shell, utilityProcess } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { thumbnailScheme } from '../shared/client';
-import type { CommandName } from '../shared/contract';
+import { imageScheme, parseImageAddress, schemeImageAddress } from '../shared/wire';
 import { Engine } from './engine/engine';
 import type { FromWorker, WorkerLauncher } from './engine/jobs/protocol';
+import { replyToCall, replyWithImage } from './transports/replies';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -22,7 +22,7 @@ const launchUtilityWorker: WorkerLauncher = () => {
   };
 };
 
-protocol.registerSchemesAsPrivileged([{ scheme: thumbnailScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+protocol.registerSchemesAsPrivileged([{ scheme: imageScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
 const engine = new Engine({ launchWorker: launchUtilityWorker });
 
@@ -54,20 +54,17 @@ function createWindow(): BrowserWindow {
 }
 
 void app.whenReady().then(() => {
-  protocol.handle(thumbnailScheme, async (request) => {
-    const url = new URL(request.url);
-    const id = Number(/^\/(\d+)\.webp$/.exec(url.pathname)?.[1]);
-    if (!Number.isInteger(id)) return new Response('not found', { status: 404 });
-    if (url.host === 'images') {
-      const preview = await engine.imagePreview(id);
-      return preview ? new Response(new Uint8Array(preview), { headers: { 'content-type': 'image/webp' } }) : new Response('not found', { status: 404 });
-    }
-    const path = engine.thumbnailPath(id);
-    return path ? net.fetch(pathToFileURL(path).toString()) : new Response('not found', { status: 404 });
+  protocol.handle(imageScheme, async (request) => {
+    const image = parseImageAddress(schemeImageAddress(new URL(request.url)));
+    if (!image || image === 'malformed') return new Response('not found', { status: 404 });
+    const reply = await replyWithImage(engine, image.kind, image.imageId);
+    if ('error' in reply) return new Response(reply.error, { status: reply.status });
+    if ('file' in reply) return net.fetch(pathToFileURL(reply.file).toString());
+    return new Response(new Uint8Array(reply.webp), { headers: { 'content-type': 'image/webp' } });
   });
 
-  // The engine checks the command and its arguments against the contract, exactly as for HTTP.
-  ipcMain.handle('studio:call', (_event, command: string, args: unknown) => engine.call(command as CommandName, args));
+  // A reply, never a throw: Electron would wrap a thrown error's message and drop its status.
+  ipcMain.handle('studio:call', (_event, command: string, args: unknown) => replyToCall(engine, command, args));
   engine.onEvent((event, payload) => {
     for (const window of BrowserWindow.getAllWindows()) window.webContents.send('studio:event', event, payload);
   });

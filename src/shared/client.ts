@@ -40,21 +40,5 @@ export function createStudioClient(transport: StudioTransport): StudioClient {
   }) as unknown as StudioClient;
 }
 
-/** The wire format of the HTTP transport, shared by the server and the browser client. */
-export const httpRoutes = {
-  call: (command: string) => `/api/call/${command}`,
-  events: '/api/events',
-  thumbnail: (imageId: number) => `/thumbnails/${imageId}.webp`,
-  image: (imageId: number) => `/images/${imageId}.webp`,
-} as const;
-
-/** The scheme the desktop shell registers to serve thumbnails from the project folder. */
-export const thumbnailScheme = 'studio-thumb';
-
 /** The large view's longest side: sharp enough to judge a label, small enough to send at once. */
 export const previewSide = 1024;
-
-export interface EventMessage {
-  event: EventName;
-  payload: unknown;
-}

@@ -555,8 +555,12 @@ export type StudioApi = {
 export interface StudioEvents {
   /** A job started, progressed or ended. */
   job: JobSnapshot;
-  /** Images, labels, classes or predictions changed; clients refetch what they show. */
-  projectChanged: { what: 'images' | 'labels' | 'classes' | 'embeddings' | 'predictions' | 'project' };
+  /**
+   * One part of the project changed; clients refetch what they show of it. 'runs': a pretraining, fine-tune
+   * or export ended (the run list, whether there is an encoder or a classifier). 'project': another project
+   * was opened, or events may have been missed (a reconnect): everything.
+   */
+  projectChanged: { what: 'images' | 'labels' | 'classes' | 'embeddings' | 'predictions' | 'runs' | 'project' };
 }
 export type EventName = keyof StudioEvents;
 

@@ -104,8 +104,8 @@ test('two folders dropped onto the window import together, through the path the 
           async call(command: string, args: unknown) {
             const response = await fetch(`/api/call/${command}`, { method: 'POST', headers, body: JSON.stringify(args ?? {}) });
             const body = (await response.json()) as { error?: string };
-            if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
-            return body;
+            // What the shell's ipcMain handler answers: a reply, never a throw.
+            return response.ok ? { status: 200, value: body } : { status: response.status, error: body.error ?? `HTTP ${response.status}` };
           },
           listen(handler: (event: string, payload: unknown) => void) {
             const socket = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/api/events${query}`);

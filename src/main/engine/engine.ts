@@ -8,7 +8,6 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { z } from 'zod';
 import type {
-  ClassInfo,
   CommandName,
   CommandResults,
   EventName,
@@ -65,7 +64,7 @@ export class Engine implements CommandHandlers {
     this.#jobs = new JobRunner(options.launchWorker ?? launchNodeWorker, this.#forcedBackend, (snapshot) => {
       this.#emit('job', snapshot);
       if (snapshot.state !== 'running' && snapshot.kind === 'embed') this.#embeddingMatrix = null;
-      if (snapshot.state !== 'running') this.#emit('projectChanged', { what: changedBy[snapshot.kind] });
+      if (snapshot.state !== 'running') for (const what of changedByJob[snapshot.kind]) this.#emit('projectChanged', { what });
     });
   }
 
@@ -74,7 +73,9 @@ export class Engine implements CommandHandlers {
     const parsed = parseArgs(command, args);
     const handler = this[command] as (a: typeof parsed) => Promise<CommandResults[C]>;
     try {
-      return await handler.call(this, parsed);
+      const result = await handler.call(this, parsed);
+      for (const what of changedByCommand[command] ?? []) this.#emit('projectChanged', { what });
+      return result;
     } catch (error) {
       // SQLite rolls the refused write back, so the project is as it was before the call.
       if (isDiskFull(error)) throw diskFullError(this.#store?.layout.dir ?? command, error, `${command} changed nothing; free some space and try again`);
@@ -134,7 +135,6 @@ export class Engine implements CommandHandlers {
     this.#store?.close();
     this.#store = store;
     this.#embeddingMatrix = null;
-    this.#emit('projectChanged', { what: 'project' });
     return this.status();
   }
 
@@ -222,10 +222,7 @@ export class Engine implements CommandHandlers {
             etaSeconds: p.imagesPerSecond > 0 ? (p.total - p.done) / p.imagesPerSecond : 0,
           },
         });
-      const result = await run({ labelsFromSubfolders, onProgress, signal });
-      this.#emit('projectChanged', { what: 'images' });
-      if (result.labelled > 0) this.#emit('projectChanged', { what: 'labels' });
-      return result;
+      return run({ labelsFromSubfolders, onProgress, signal });
     });
   }
 
@@ -255,7 +252,6 @@ export class Engine implements CommandHandlers {
       if (unlabelled.length) throw new StudioError(`Only labelled images can test a model; ${noun} ${unlabelled.slice(0, 5).join(', ')}${unlabelled.length > 5 ? ` (and ${unlabelled.length - 5} more)` : ''} ${verb} no label`);
     }
     const changed = store.setTestImages(imageIds, inTest);
-    this.#emit('projectChanged', { what: 'labels' });
     return { changed, testImages: store.testImageIds().size };
   }
 
@@ -263,7 +259,6 @@ export class Engine implements CommandHandlers {
     const store = this.store;
     store.clearTestImages();
     store.setTestImages(testSetDraw(store.labelledImages(), fraction, new Rng(seed)), true);
-    this.#emit('projectChanged', { what: 'labels' });
     return { testImages: store.testImageIds().size };
   }
 
@@ -276,37 +271,35 @@ export class Engine implements CommandHandlers {
   }
 
   async createClass({ name, color }: Args<'createClass'>): Promise<CommandResults['createClass']> {
-    const created = this.store.createClass(name, color);
-    this.#emit('projectChanged', { what: 'classes' });
-    return created;
+    return this.store.createClass(name, color);
   }
 
   async renameClass({ classId, name }: Args<'renameClass'>): Promise<CommandResults['renameClass']> {
-    return this.#classEdited(this.store.renameClass(classId, name));
+    return this.store.renameClass(classId, name);
   }
 
   async recolorClass({ classId, color }: Args<'recolorClass'>): Promise<CommandResults['recolorClass']> {
-    return this.#classEdited(this.store.recolorClass(classId, color));
+    return this.store.recolorClass(classId, color);
   }
 
   async mergeClasses({ sourceIds, targetId }: Args<'mergeClasses'>): Promise<CommandResults['mergeClasses']> {
     const moved = this.store.mergeClasses(sourceIds, targetId);
-    return { moved, history: this.#classesChanged() };
+    return { moved, history: this.#history() };
   }
 
   async deleteClass({ classId }: Args<'deleteClass'>): Promise<CommandResults['deleteClass']> {
     const unlabelled = this.store.deleteClass(classId);
-    return { unlabelled, history: this.#classesChanged() };
+    return { unlabelled, history: this.#history() };
   }
 
   async undoLabels(): Promise<CommandResults['undoLabels']> {
     const changed = this.store.history.undo();
-    return { changed, history: this.#classesChanged() };
+    return { changed, history: this.#history() };
   }
 
   async redoLabels(): Promise<CommandResults['redoLabels']> {
     const changed = this.store.history.redo();
-    return { changed, history: this.#classesChanged() };
+    return { changed, history: this.#history() };
   }
 
   async labelHistory({ limit }: Args<'labelHistory'>): Promise<CommandResults['labelHistory']> {
@@ -343,7 +336,6 @@ export class Engine implements CommandHandlers {
     const unknown = this.store.unknownImageIds(imageIds);
     if (unknown.length) throw new StudioError(`No image with id ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''} in this project`);
     const changed = this.store.setLabels(imageIds, classId);
-    this.#emit('projectChanged', { what: 'labels' });
     return { changed, history: this.store.history.state() };
   }
 
@@ -365,8 +357,6 @@ export class Engine implements CommandHandlers {
       }
       store.applyLabelsByName(labels, 'csv', `labels from ${basename(csvPath)}`);
     })();
-    this.#emit('projectChanged', { what: 'classes' });
-    this.#emit('projectChanged', { what: 'labels' });
     return { labelled: new Set(labels.map((l) => l.imageId)).size, unmatched };
   }
 
@@ -412,16 +402,7 @@ export class Engine implements CommandHandlers {
     return history;
   }
 
-  #classEdited(edited: ClassInfo): ClassInfo {
-    this.#emit('projectChanged', { what: 'classes' });
-    return edited;
-  }
-
-  /** After a change that may delete or recreate classes: the classes, labels and predictions (which go and come back with a class) are refetched. */
-  #classesChanged(): CommandResults['undoLabels']['history'] {
-    this.#emit('projectChanged', { what: 'classes' });
-    this.#emit('projectChanged', { what: 'labels' });
-    this.#emit('projectChanged', { what: 'predictions' });
+  #history(): CommandResults['undoLabels']['history'] {
     return this.store.history.state();
   }
 
@@ -437,10 +418,33 @@ export class Engine implements CommandHandlers {
   }
 }
 
-const changedBy = {
-  import: 'images',
-  pretrain: 'project',
-  embed: 'embeddings',
-  finetune: 'predictions',
-  export: 'project',
-} as const satisfies Record<JobSnapshot['kind'], StudioEvents['projectChanged']['what']>;
+type Aggregate = StudioEvents['projectChanged']['what'];
+
+/** A change to classes can take labels and predictions with it (a deleted class's go, an undone delete's come back). */
+const classesAndWhatHangsOnThem: Aggregate[] = ['classes', 'labels', 'predictions'];
+
+/** What each command changes when it succeeds; `call` tells clients, so no handler has to. */
+const changedByCommand: Partial<Record<CommandName, readonly Aggregate[]>> = {
+  openProject: ['project'],
+  setTestImages: ['labels'],
+  holdOutTestSet: ['labels'],
+  createClass: ['classes'],
+  renameClass: ['classes'],
+  recolorClass: ['classes'],
+  mergeClasses: classesAndWhatHangsOnThem,
+  deleteClass: classesAndWhatHangsOnThem,
+  undoLabels: classesAndWhatHangsOnThem,
+  redoLabels: classesAndWhatHangsOnThem,
+  setLabels: ['labels'],
+  importLabelsCsv: ['classes', 'labels'],
+};
+
+/** What each job changes when it ends (done, failed or cancelled: a cancelled import keeps what it committed). */
+const changedByJob: Record<JobSnapshot['kind'], readonly Aggregate[]> = {
+  // Subfolder names become classes and labels.
+  import: ['images', 'classes', 'labels'],
+  pretrain: ['runs'],
+  embed: ['embeddings'],
+  finetune: ['predictions', 'runs'],
+  export: ['runs'],
+};

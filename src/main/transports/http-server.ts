@@ -9,10 +9,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { CommandName } from '../../shared/contract';
-import { httpRoutes, type EventMessage } from '../../shared/client';
+import { httpRoutes, parseImageAddress, type EventMessage } from '../../shared/wire';
 import type { Engine } from '../engine/engine';
-import { RequestError, errorBody, statusOfError } from './error-status';
+import { RequestError, errorBody, replyToCall, replyWithImage, statusOfError } from './replies';
 
 export interface HttpServerOptions {
   engine: Engine;
@@ -75,27 +74,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       if (request.method !== 'POST') return sendJson(response, 405, { error: 'Use POST' });
       if (!isAuthorised(request, url)) return sendJson(response, 401, { error: 'Missing or wrong token' });
       const command = decodedPath(url.pathname.slice('/api/call/'.length));
-      const args = parseJsonBody(await readBody(request));
-      // The engine checks the command and its arguments against the contract, as it does for IPC.
-      return sendJson(response, 200, await engine.call(command as CommandName, args));
+      const reply = await replyToCall(engine, command, parseJsonBody(await readBody(request)));
+      return sendJson(response, reply.status, 'error' in reply ? { error: reply.error } : reply.value);
     }
+    const image = parseImageAddress(url.pathname);
     // Anything else under these routes (a path, a name that is no id) is no image of the project.
-    if (/^\/(thumbnails|images)\//.test(url.pathname) && !/^\/(thumbnails|images)\/\d+\.webp$/.test(url.pathname)) {
-      return sendJson(response, 404, { error: 'No such image: images are addressed by id, as /images/<id>.webp' });
-    }
-    const thumbnail = /^\/thumbnails\/(\d+)\.webp$/.exec(url.pathname);
-    if (thumbnail) {
-      if (!isAuthorised(request, url)) return sendJson(response, 401, { error: 'Missing or wrong token' });
-      const path = engine.thumbnailPath(Number(thumbnail[1]));
-      return path ? sendFile(response, path, 'private, max-age=3600') : sendJson(response, 404, { error: 'No such thumbnail' });
-    }
-    const image = /^\/images\/(\d+)\.webp$/.exec(url.pathname);
+    if (image === 'malformed') return sendJson(response, 404, { error: 'No such image: images are addressed by id, as /images/<id>.webp' });
     if (image) {
       if (!isAuthorised(request, url)) return sendJson(response, 401, { error: 'Missing or wrong token' });
-      const preview = await engine.imagePreview(Number(image[1]));
-      if (!preview) return sendJson(response, 404, { error: 'No such image, or its file is gone' });
+      const reply = await replyWithImage(engine, image.kind, image.imageId);
+      if ('error' in reply) return sendJson(response, reply.status, { error: reply.error });
+      if ('file' in reply) return sendFile(response, reply.file, 'private, max-age=3600');
       response.writeHead(200, { 'content-type': 'image/webp', 'cache-control': 'private, max-age=600', 'x-content-type-options': 'nosniff' });
-      return void response.end(preview);
+      return void response.end(reply.webp);
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { error: 'Use GET' });
     if (!rendererDir) return sendText(response, 503, 'The browser UI is not built yet: run `npm run build`, then start the server again.');

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Engine } from '../../../src/main/engine/engine';
-import { statusOfError } from '../../../src/main/transports/error-status';
+import { replyToCall } from '../../../src/main/transports/replies';
 import { tempDir, writeImage } from '../../helpers/images';
 import { startStudio, waitUntil, type StudioProcess } from '../../helpers/studio-process';
 
@@ -87,13 +87,13 @@ test('after every bad call the server is up and nothing is lost', async () => {
   console.log(`bad inputs tried: ${badCalls.length + badRequests.length + badUrls.length}; labels lost: ${2 - status.labelled}`);
 });
 
-test('the in-process transport (as IPC) rejects the same bad arguments with the same 4xx errors', async () => {
+test("the desktop shell's IPC reply (no HTTP) refuses the same bad arguments with the same 4xx errors", async () => {
   const engine = new Engine();
   try {
     for (const bad of badCalls.filter((b) => !/missing|import|listing|escape/.test(b.what))) {
-      const error = await engine.call(bad.command as never, bad.args).then(() => null, (e: unknown) => e);
-      assert.ok(error, `${bad.what} is refused`);
-      assert.equal(statusOfError(error), bad.status === 404 ? 404 : 400, bad.what);
+      const reply = await replyToCall(engine, bad.command, bad.args);
+      assert.ok('error' in reply, `${bad.what} is refused`);
+      assert.equal(reply.status, bad.status === 404 ? 404 : 400, bad.what);
     }
   } finally {
     engine.close();

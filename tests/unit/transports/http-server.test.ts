@@ -5,7 +5,8 @@ import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
 import { Engine } from '../../../src/main/engine/engine';
 import { startHttpServer, type RunningServer } from '../../../src/main/transports/http-server';
-import { httpRoutes, previewSide } from '../../../src/shared/client';
+import { previewSide } from '../../../src/shared/client';
+import { httpRoutes } from '../../../src/shared/wire';
 import sharp from 'sharp';
 import { tempDir, writeImage } from '../../helpers/images';
 
@@ -94,10 +95,10 @@ test('an import job runs to the end and its thumbnails are served with the token
   const final = await engine.waitForJob(String(started.body.id));
   assert.equal(final.state, 'done');
   assert.deepEqual(final.result, { imported: 1, duplicates: 0, failed: [], added: 1, changed: 0, missing: 0, moved: 0, labelled: 0 });
-  const thumbnail = await fetch(`${server.url}${httpRoutes.thumbnail(1)}?token=${server.token}`);
+  const thumbnail = await fetch(`${server.url}${httpRoutes.image('thumbnails', 1)}?token=${server.token}`);
   assert.equal(thumbnail.status, 200);
   assert.equal(thumbnail.headers.get('content-type'), 'image/webp');
-  assert.equal((await fetch(`${server.url}${httpRoutes.thumbnail(1)}`)).status, 401);
+  assert.equal((await fetch(`${server.url}${httpRoutes.image('thumbnails', 1)}`)).status, 401);
 });
 
 test('the large view gets the image itself at viewing size, upright, with the token only', async () => {
@@ -106,11 +107,11 @@ test('the large view gets the image itself at viewing size, upright, with the to
   const final = await engine.waitForJob((await engine.importFolder({ folder, labelsFromSubfolders: false })).id);
   assert.equal(final.state, 'done');
   const id = (await engine.listImages({ filter: 'all', sort: 'imported', maxConfidence: 0.6, unlabelledOnly: false, offset: 0, limit: 10 })).items.find((i) => i.relPath === 'wide.jpg')!.id;
-  const response = await fetch(`${server.url}${httpRoutes.image(id)}?token=${server.token}`);
+  const response = await fetch(`${server.url}${httpRoutes.image('images', id)}?token=${server.token}`);
   assert.equal(response.status, 200);
   assert.equal(response.headers.get('content-type'), 'image/webp');
   const meta = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
   assert.deepEqual([meta.width, meta.height], [previewSide, previewSide / 4]);
-  assert.equal((await fetch(`${server.url}${httpRoutes.image(id)}`)).status, 401);
-  assert.equal((await fetch(`${server.url}${httpRoutes.image(9999)}?token=${server.token}`)).status, 404);
+  assert.equal((await fetch(`${server.url}${httpRoutes.image('images', id)}`)).status, 401);
+  assert.equal((await fetch(`${server.url}${httpRoutes.image('images', 9999)}?token=${server.token}`)).status, 404);
 });

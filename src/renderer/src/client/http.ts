@@ -1,4 +1,5 @@
-import { httpRoutes, type EventMessage, type StudioTransport } from '../../../shared/client';
+import type { StudioTransport } from '../../../shared/client';
+import { CallError, httpRoutes, valueOfReply, type EventMessage } from '../../../shared/wire';
 import type { EventName } from '../../../shared/contract';
 
 const tokenKey = 'simclr-studio.token';
@@ -135,18 +136,15 @@ export function createHttpTransport(token: string = takeToken()): StudioTranspor
       if (response.status === 401) {
         // From an earlier run of the server, or mistyped: keeping it would only fail again on the next load.
         if (tokenStorage()?.getItem(tokenKey) === token) tokenStorage()?.removeItem(tokenKey);
-        throw new Error(`The engine refused this page's session token (the server may have restarted). ${tokenAdvice()}`);
+        throw new CallError(`The engine refused this page's session token (the server may have restarted). ${tokenAdvice()}`, 401);
       }
-      if (!response.ok) {
-        const error = (body as { error?: unknown } | undefined)?.error;
-        if (typeof error === 'string' && error) throw new Error(error);
-        throw new Error(`${command} failed: HTTP ${response.status} ${response.statusText}`.trim());
-      }
-      return body;
+      if (response.ok) return body;
+      const error = (body as { error?: unknown } | undefined)?.error;
+      return valueOfReply({ status: response.status, error: typeof error === 'string' && error ? error : `${command} failed: HTTP ${response.status} ${response.statusText}`.trim() });
     },
     // Without a token the socket would only be refused, again and again.
     listen: (handler) => (token ? events.add(handler) : () => {}),
-    thumbnailUrl: (imageId) => `${httpRoutes.thumbnail(imageId)}${query}`,
-    imageUrl: (imageId) => `${httpRoutes.image(imageId)}${query}`,
+    thumbnailUrl: (imageId) => `${httpRoutes.image('thumbnails', imageId)}${query}`,
+    imageUrl: (imageId) => `${httpRoutes.image('images', imageId)}${query}`,
   };
 }

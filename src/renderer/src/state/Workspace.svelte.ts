@@ -50,7 +50,7 @@ export class Workspace {
   #noticeId = 0;
   #loaded = $state(false);
   #revisions = $state<Revisions>({
-    images: 0, labels: 0, classes: 0, embeddings: 0, predictions: 0, project: 0,
+    images: 0, labels: 0, classes: 0, embeddings: 0, predictions: 0, runs: 0, project: 0,
   });
   #refreshTimer: ReturnType<typeof setTimeout> | null = null;
   #refreshClasses = false;
