@@ -27,7 +27,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           worker: resolve(__dirname, 'src/main/engine/jobs/worker.ts'),
           // The second training thread of the data-parallel trainer, started beside the worker.
-          peer: resolve(__dirname, 'src/main/engine/ml/parallel/peer.ts'),
+          peer: resolve(__dirname, 'src/main/engine/ml/training/parallel/peer.ts'),
         },
         // Shared chunks sit beside the entries, so `new URL('./worker.js', import.meta.url)` finds them.
         output: { chunkFileNames: '[name]-[hash].js' },

@@ -11,10 +11,10 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { pretrainPresetNames, type PretrainPresetName } from '../src/shared/contract';
-import { initBackend } from '../src/main/engine/ml/backend';
-import { microBatchSizes } from '../src/main/engine/ml/micro-batch';
-import { resolvePretrainOptions, simclrConfigOf, trainingWorkers } from '../src/main/engine/ml/presets';
-import { SimclrModel } from '../src/main/engine/ml/simclr';
+import { initBackend } from '../src/main/engine/ml/backends/backend';
+import { microBatchSizes } from '../src/main/engine/ml/training/micro-batch';
+import { resolvePretrainOptions, simclrConfigOf, trainingWorkers } from '../src/main/engine/ml/training/presets';
+import { SimclrModel } from '../src/main/engine/ml/model/simclr';
 
 const { values } = parseArgs({
   options: {

@@ -6,8 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/main/engine/ml/backend';
-import { SimclrModel } from '../src/main/engine/ml/simclr';
+import { initBackend } from '../src/main/engine/ml/backends/backend';
+import { SimclrModel } from '../src/main/engine/ml/model/simclr';
 
 const { values } = parseArgs({
   options: {

@@ -84,6 +84,11 @@ export class ProductRun {
     return new Map(this.engine.store.predictionsForExport().map((p) => [this.#fileOfPath.get(p.path)!, classIndexByName.get(p.label)!]));
   }
 
+  /** The file (relative to the folder) of an imported image. */
+  fileOf(imageId: number): string {
+    return this.#fileOfId.get(imageId)!;
+  }
+
   /** The embed job's h per file. */
   embeddings(): Map<string, Float32Array> {
     return new Map(this.engine.store.embeddings().map((e) => [this.#fileOfId.get(e.imageId)!, e.vector]));

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend';
-import { applyViewParams, augmentBatch, blurKernelSize, drawViewParams, twoViews, type ViewParams } from '../../../src/main/engine/ml/augment';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
+import { applyViewParams, augmentBatch, blurKernelSize, drawViewParams, twoViews, type ViewParams } from '../../../src/main/engine/ml/model/augment';
 import { Rng } from '../../../src/main/engine/ml/rng';
 
 await initBackend('wasm');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { currentBackend, initBackend } from '../../../src/main/engine/ml/backend';
+import { currentBackend, initBackend } from '../../../src/main/engine/ml/backends/backend';
 
 test('a forced backend that cannot load is an error naming it; then wasm loads once and stays', async () => {
   assert.equal(currentBackend(), null);
@@ -18,7 +18,7 @@ test('a forced backend that cannot load is an error naming it; then wasm loads o
 });
 
 test('a tfjs release other than the one the adaptations were written for is refused, naming what was found', async () => {
-  const { supportedTfjsVersion, tfjsVersionProblem } = await import('../../../src/main/engine/ml/tfjs-version.ts');
+  const { supportedTfjsVersion, tfjsVersionProblem } = await import('../../../src/main/engine/ml/backends/tfjs-version.ts');
   assert.equal(tfjsVersionProblem({ ...tf.version }), null, 'the installed tfjs is the pinned one');
   const problem = tfjsVersionProblem({ 'tfjs-core': supportedTfjsVersion, 'tfjs-backend-wasm': '4.23.0' });
   assert.match(problem ?? '', /needs TensorFlow\.js 4\.22\.0 exactly .* found tfjs-backend-wasm 4\.23\.0\. Reinstall with `npm ci`/);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend';
-import { largestActivationBytesPerView, largestMicroBatch, trainingBytesPerImage } from '../../../src/main/engine/ml/batch-limits';
-import { buildEncoder } from '../../../src/main/engine/ml/encoder';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
+import { largestActivationBytesPerView, largestMicroBatch, trainingBytesPerImage } from '../../../src/main/engine/ml/training/batch-limits';
+import { buildEncoder } from '../../../src/main/engine/ml/model/encoder';
 
 await initBackend('wasm');
 

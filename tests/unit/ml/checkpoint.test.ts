@@ -9,12 +9,12 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend';
-import { readCheckpointModel, readRunRecord, writeCheckpoint } from '../../../src/main/engine/ml/checkpoint';
-import { checkpointVersion, hasCheckpoint, hasPretrainedEncoder } from '../../../src/main/engine/ml/checkpoint-layout';
-import { resolvePretrainOptions } from '../../../src/main/engine/ml/presets';
-import { SimclrModel } from '../../../src/main/engine/ml/simclr';
-import { fileLoadHandler } from '../../../src/main/engine/ml/tfjs-files';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
+import { readCheckpointModel, readRunRecord, writeCheckpoint } from '../../../src/main/engine/ml/files/checkpoint';
+import { checkpointVersion, hasCheckpoint, hasPretrainedEncoder } from '../../../src/main/engine/ml/files/checkpoint-layout';
+import { resolvePretrainOptions } from '../../../src/main/engine/ml/training/presets';
+import { SimclrModel } from '../../../src/main/engine/ml/model/simclr';
+import { fileLoadHandler } from '../../../src/main/engine/ml/files/tfjs-files';
 import { shapeImages } from './synthetic';
 
 await initBackend('wasm');

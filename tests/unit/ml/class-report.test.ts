@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classReport } from '../../../src/main/engine/ml/class-report';
+import { classReport } from '../../../src/main/engine/ml/few-label/class-report';
 
 test('confusion matrix and per-class precision and recall, hand-computed', () => {
   // Labelled 0 0 0 1 1 2 2, predicted 0 0 1 1 0 2 −1 (the last never held out).

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { crossValidate, stratifiedFolds, wilsonInterval } from '../../../src/main/engine/ml/cross-validation';
+import { crossValidate, stratifiedFolds, wilsonInterval } from '../../../src/main/engine/ml/few-label/cross-validation';
 import { Rng } from '../../../src/main/engine/ml/rng';
 
 test('folds are stratified: each class goes round the folds, a single-example class is never held out', () => {

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend';
-import { buildEncoder } from '../../../src/main/engine/ml/encoder';
-import { frugalVariableGrads } from '../../../src/main/engine/ml/frugal-backprop';
-import { applyTraining } from '../../../src/main/engine/ml/frugal-forward';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
+import { buildEncoder } from '../../../src/main/engine/ml/model/encoder';
+import { frugalVariableGrads } from '../../../src/main/engine/ml/training/frugal-backprop';
+import { applyTraining } from '../../../src/main/engine/ml/training/frugal-forward';
 import { Rng } from '../../../src/main/engine/ml/rng';
 
 await initBackend('wasm');

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generateSampleFolder } from '../../../src/main/engine/sample/generate-sample';
-import { missingGpuReason, probeGpuAdapter } from '../../../src/main/engine/ml/webgpu/adapter';
+import { missingGpuReason, probeGpuAdapter } from '../../../src/main/engine/ml/backends/webgpu/adapter';
 import { tempDir } from '../../helpers/images';
 
 const run = promisify(execFile);

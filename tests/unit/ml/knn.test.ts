@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend';
-import { knnAccuracy, knnPredict } from '../../../src/main/engine/ml/knn';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
+import { knnAccuracy, knnPredict } from '../../../src/main/engine/ml/few-label/knn';
 
 await initBackend('wasm');
 

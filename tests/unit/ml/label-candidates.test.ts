@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chooseCandidate, heldOutReport } from '../../../src/main/engine/jobs/tasks/finetune';
 import { candidateScore, crossValidatedCandidates, pretrainingAdvice } from '../../../src/main/engine/jobs/tasks/label-candidates';
-import { initBackend } from '../../../src/main/engine/ml/backend';
-import { stratifiedFolds } from '../../../src/main/engine/ml/cross-validation';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
+import { stratifiedFolds } from '../../../src/main/engine/ml/few-label/cross-validation';
 import { Rng } from '../../../src/main/engine/ml/rng';
 
 const scores = (finetune: number, linear: number, knn: number, pixels: number) => [

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findLabelIssues } from '../../../src/main/engine/ml/label-issues';
+import { findLabelIssues } from '../../../src/main/engine/ml/few-label/label-issues';
 
 test('confident learning flags a label whose image is confidently of another class, hand-computed', () => {
   // Out-of-fold probabilities of 6 images over 3 classes, and their labels.

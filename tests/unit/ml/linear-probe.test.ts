@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initBackend } from '../../../src/main/engine/ml/backend';
-import { trainLinearProbe } from '../../../src/main/engine/ml/linear-probe';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
+import { trainLinearProbe } from '../../../src/main/engine/ml/few-label/linear-probe';
 import { Rng } from '../../../src/main/engine/ml/rng';
 
 await initBackend('wasm');

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend';
-import { ntXentLoss } from '../../../src/main/engine/ml/loss';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
+import { ntXentLoss } from '../../../src/main/engine/ml/model/loss';
 import { Rng } from '../../../src/main/engine/ml/rng';
 
 await initBackend('wasm');

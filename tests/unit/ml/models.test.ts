@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend';
-import { buildEncoder, representationDim, usesImagenetStem } from '../../../src/main/engine/ml/encoder';
-import { buildProjectionHead } from '../../../src/main/engine/ml/head';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
+import { buildEncoder, representationDim, usesImagenetStem } from '../../../src/main/engine/ml/model/encoder';
+import { buildProjectionHead } from '../../../src/main/engine/ml/model/head';
 
 await initBackend('wasm');
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend';
-import { buildNeighbourClassifier, neighbourVoteProbabilities, standardiseRows } from '../../../src/main/engine/ml/neighbour-vote';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
+import { buildNeighbourClassifier, neighbourVoteProbabilities, standardiseRows } from '../../../src/main/engine/ml/few-label/neighbour-vote';
 
 await initBackend('wasm');
 

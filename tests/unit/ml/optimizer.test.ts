@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend';
-import { LarsOptimizer, createOptimizer, isExcludedFromLars, setLearningRate } from '../../../src/main/engine/ml/optimizer';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
+import { LarsOptimizer, createOptimizer, isExcludedFromLars, setLearningRate } from '../../../src/main/engine/ml/model/optimizer';
 
 await initBackend('wasm');
 

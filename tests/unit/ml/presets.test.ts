@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pretrainOptionsSchema } from '../../../src/shared/contract';
-import { defaultPresetFor, pretrainPresets, resolvePretrainOptions, simclrConfigOf } from '../../../src/main/engine/ml/presets';
+import { defaultPresetFor, pretrainPresets, resolvePretrainOptions, simclrConfigOf } from '../../../src/main/engine/ml/training/presets';
 
 test('the backend picks the default preset: cpu on wasm/cpu, balanced on tensorflow(-gpu)', () => {
   assert.equal(defaultPresetFor('wasm'), 'cpu');

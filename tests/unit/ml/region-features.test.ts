@@ -4,11 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend';
-import { buildLinearClassifier } from '../../../src/main/engine/ml/classifier';
-import { buildEncoder } from '../../../src/main/engine/ml/encoder';
-import { regionFeatureModel, regionWindow } from '../../../src/main/engine/ml/region-features';
-import { fileLoadHandler, fileSaveHandler } from '../../../src/main/engine/ml/tfjs-files';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
+import { buildLinearClassifier } from '../../../src/main/engine/ml/few-label/classifier';
+import { buildEncoder } from '../../../src/main/engine/ml/model/encoder';
+import { regionFeatureModel, regionWindow } from '../../../src/main/engine/ml/few-label/region-features';
+import { fileLoadHandler, fileSaveHandler } from '../../../src/main/engine/ml/files/tfjs-files';
 
 await initBackend('wasm');
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { learningRateAt, linearScaledLr, scheduledStep, sqrtScaledLr } from '../../../src/main/engine/ml/schedule';
+import { learningRateAt, linearScaledLr, scheduledStep, sqrtScaledLr } from '../../../src/main/engine/ml/model/schedule';
 
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
 

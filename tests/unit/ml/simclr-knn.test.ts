@@ -5,10 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend';
-import { knnAccuracy } from '../../../src/main/engine/ml/knn';
-import { learningRateAt, sqrtScaledLr } from '../../../src/main/engine/ml/schedule';
-import { SimclrModel } from '../../../src/main/engine/ml/simclr';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
+import { knnAccuracy } from '../../../src/main/engine/ml/few-label/knn';
+import { learningRateAt, sqrtScaledLr } from '../../../src/main/engine/ml/model/schedule';
+import { SimclrModel } from '../../../src/main/engine/ml/model/simclr';
 import { shapeClasses, shapeImages } from './synthetic';
 
 await initBackend('wasm');

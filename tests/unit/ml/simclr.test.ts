@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend';
-import { SimclrModel } from '../../../src/main/engine/ml/simclr';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
+import { SimclrModel } from '../../../src/main/engine/ml/model/simclr';
 import { shapeImages } from './synthetic';
 
 await initBackend('wasm');

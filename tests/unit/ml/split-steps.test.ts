@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { twoViews } from '../../../src/main/engine/ml/augment';
-import { initBackend } from '../../../src/main/engine/ml/backend';
-import { ntXentLoss } from '../../../src/main/engine/ml/loss';
+import { twoViews } from '../../../src/main/engine/ml/model/augment';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
+import { ntXentLoss } from '../../../src/main/engine/ml/model/loss';
 import { Rng } from '../../../src/main/engine/ml/rng';
-import { microBatchSizes } from '../../../src/main/engine/ml/micro-batch';
-import { SimclrModel } from '../../../src/main/engine/ml/simclr';
+import { microBatchSizes } from '../../../src/main/engine/ml/training/micro-batch';
+import { SimclrModel } from '../../../src/main/engine/ml/model/simclr';
 import { shapeImages } from './synthetic';
 
 await initBackend('wasm');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
 import { Rng } from '../../../src/main/engine/ml/rng';
 
 // Each case runs the same kernel on the cpu backend (the reference) and on wasm, and compares values.
@@ -114,7 +114,7 @@ test('UnsortedSegmentSum matches the cpu backend, including dropped out-of-range
 });
 
 test('the adaptations are installed once, at backend start, and installing again changes nothing', async () => {
-  const { installWasmAdaptations } = await import('../../../src/main/engine/ml/tfjs-wasm/install.ts');
+  const { installWasmAdaptations } = await import('../../../src/main/engine/ml/backends/tfjs-wasm/install.ts');
   assert.deepEqual(installWasmAdaptations(), []);
   for (const name of ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'UnsortedSegmentSum']) {
     assert.ok(tf.getKernel(name, 'wasm'), name);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../src/main/engine/ml/backend';
+import { initBackend } from '../../../src/main/engine/ml/backends/backend';
 import { Rng } from '../../../src/main/engine/ml/rng';
 
 // The wasm batch-norm kernel (routed through tfjs-layers' BatchNormalization) against the layer's own code

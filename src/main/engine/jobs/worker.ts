@@ -4,7 +4,7 @@
  */
 import type { FromWorker, ToWorker } from './protocol';
 import { ProjectStore } from '../store/project-store';
-import { initBackend } from '../ml/backend';
+import { initBackend } from '../ml/backends/backend';
 import { tasks } from './tasks';
 
 interface ParentPort {

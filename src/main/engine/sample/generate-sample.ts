@@ -1,3 +1,4 @@
+/** A sample image folder to try the app on: classes told apart by shape or texture alone, never by colour. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';

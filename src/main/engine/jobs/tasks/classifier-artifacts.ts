@@ -5,7 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { fileSaveHandler } from '../../ml/tfjs-files';
+import { fileSaveHandler } from '../../ml/files/tfjs-files';
 
 export const classifierFiles = ['model.json', 'weights.bin', 'labels.json', 'preprocessing.json'] as const;
 

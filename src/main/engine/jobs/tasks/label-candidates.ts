@@ -8,10 +8,10 @@ import type * as tf from '@tensorflow/tfjs';
 import { percent } from '../../../../shared/candidate-score';
 import type { CandidateScore, LabelCandidateName } from '../../../../shared/contract';
 import type { PixelCache } from '../../data/pixel-cache';
-import { topClasses } from '../../ml/classifier';
-import { crossValidate, wilsonInterval, type CrossValidated } from '../../ml/cross-validation';
-import { trainLinearProbe } from '../../ml/linear-probe';
-import { neighbourTemperature, neighbourVoteProbabilities } from '../../ml/neighbour-vote';
+import { topClasses } from '../../ml/few-label/classifier';
+import { crossValidate, wilsonInterval, type CrossValidated } from '../../ml/few-label/cross-validation';
+import { trainLinearProbe } from '../../ml/few-label/linear-probe';
+import { neighbourTemperature, neighbourVoteProbabilities } from '../../ml/few-label/neighbour-vote';
 import { outputsOf } from './finetune-fit';
 
 export interface Features {

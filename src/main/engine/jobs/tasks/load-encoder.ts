@@ -1,6 +1,6 @@
 /** The pretrained encoder f (and head g) from the last pretraining checkpoint, for embedding and fine-tuning. */
 import type * as tf from '@tensorflow/tfjs';
-import { readCheckpointPart } from '../../ml/checkpoint';
+import { readCheckpointPart } from '../../ml/files/checkpoint';
 import type { ProjectStore } from '../../store/project-store';
 
 export function loadPretrainedEncoder(store: ProjectStore): Promise<tf.LayersModel> {

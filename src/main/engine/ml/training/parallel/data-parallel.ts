@@ -6,10 +6,10 @@
  * exact update.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ntXentLoss } from '../loss';
+import { ntXentLoss } from '../../model/loss';
 import { contrastiveGradients, movingStatistics, splitViews, type Projector, type ViewPair } from '../micro-batch';
-import { withOptimizerWeights } from '../optimizer';
-import { heapF32, type WasmBackend } from '../tfjs-wasm/heap';
+import { withOptimizerWeights } from '../../model/optimizer';
+import { heapF32, type WasmBackend } from '../../backends/tfjs-wasm/heap';
 import type { PairExchange } from './exchange';
 
 /** The parts of a SimCLR model a step needs (structural, so this module does not import simclr.ts). */

@@ -1,9 +1,9 @@
 /** Entry of the training peer thread: a replica of the model that trains on the second half of each batch. */
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../backend';
-import { setLearningRate } from '../optimizer';
-import { SimclrModel, type SimclrConfig } from '../simclr';
+import { initBackend } from '../../backends/backend';
+import { setLearningRate } from '../../model/optimizer';
+import { SimclrModel, type SimclrConfig } from '../../model/simclr';
 import { applySummedGradients, localGradients, replicaState, setReplicaState } from './data-parallel';
 import { PairExchange } from './exchange';
 import type { FromPeer, ToPeer } from './protocol';

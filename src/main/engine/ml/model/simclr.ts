@@ -3,18 +3,18 @@
  * What it saves and restores to resume exactly is in checkpoint.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { EncoderName } from '../../../shared/contract';
+import type { EncoderName } from '../../../../shared/contract';
 import { resizeBatch, twoViews, type AugmentOptions } from './augment';
 import { buildEncoder, representationDim } from './encoder';
-import { largestMicroBatch } from './batch-limits';
+import { largestMicroBatch } from '../training/batch-limits';
 import { buildProjectionHead } from './head';
 import { ntXentLoss } from './loss';
-import { contrastiveGradients, microBatchSizes, splitViews, type ViewPair } from './micro-batch';
+import { contrastiveGradients, microBatchSizes, splitViews, type ViewPair } from '../training/micro-batch';
 import { createOptimizer, setLearningRate, type OptimizerKind } from './optimizer';
-import { applySummedGradients, localGradients, splitBatch, trainableVariables, type HalfStep } from './parallel/data-parallel';
-import { PeerLink } from './parallel/peer-link';
-import { readAndDispose } from './read-tensor';
-import { Rng } from './rng';
+import { applySummedGradients, localGradients, splitBatch, trainableVariables, type HalfStep } from '../training/parallel/data-parallel';
+import { PeerLink } from '../training/parallel/peer-link';
+import { readAndDispose } from '../backends/read-tensor';
+import { Rng } from '../rng';
 
 export interface SimclrConfig {
   encoder: EncoderName;

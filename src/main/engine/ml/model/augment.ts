@@ -5,8 +5,8 @@
  * Input: float32 [B, H, W, 3] with values in [0, 1]. Output: float32 [B, S, S, 3] in [0, 1].
  */
 import * as tf from '@tensorflow/tfjs';
-import { defaultCropScale } from '../../../shared/augment-defaults';
-import type { Rng } from './rng';
+import { defaultCropScale } from '../../../../shared/augment-defaults';
+import type { Rng } from '../rng';
 
 export interface AugmentOptions {
   /** Random-resized-crop area fraction. Default [0.08, 1], or [0.2, 1] when the output side is ≤ 32 px. */

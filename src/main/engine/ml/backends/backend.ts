@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { backendNames, type BackendName } from '../../../shared/contract';
+import { backendNames, type BackendName } from '../../../../shared/contract';
 import { backendPackage, isBackendName } from './backend-choice';
 import { installWasmAdaptations } from './tfjs-wasm/install';
 import { tfjsVersionProblem } from './tfjs-version';

@@ -3,7 +3,7 @@
  * labels one held-out split says little; every labelled image held out once says more, and the Wilson interval
  * says how much.
  */
-import type { Rng } from './rng';
+import type { Rng } from '../rng';
 
 /** Folds when every class has enough images for them; fewer where the smallest class has fewer. */
 export const defaultFolds = 5;

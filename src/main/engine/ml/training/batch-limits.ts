@@ -5,8 +5,8 @@
  * driver): a bigger activation does not fail cleanly but fills the GPU's memory on its way to failing.
  */
 import * as tf from '@tensorflow/tfjs';
-import { StudioError } from '../../../shared/contract';
-import { currentBackend } from './backend';
+import { StudioError } from '../../../../shared/contract';
+import { currentBackend } from '../backends/backend';
 
 const bytesPerFloat = 4;
 

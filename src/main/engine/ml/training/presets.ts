@@ -3,10 +3,10 @@
  * the backend) fills in whatever the user did not set, and the learning rate follows the optimizer and batch.
  */
 import { availableParallelism } from 'node:os';
-import type { LrScaling, PretrainOptions, ResolvedPretrainOptions } from '../../../shared/contract';
-import { defaultPresetFor, pretrainPresets, type PresetValues } from '../../../shared/pretrain-presets';
-import { linearScaledLr, sqrtScaledLr } from './schedule';
-import type { SimclrConfig } from './simclr';
+import type { LrScaling, PretrainOptions, ResolvedPretrainOptions } from '../../../../shared/contract';
+import { defaultPresetFor, pretrainPresets, type PresetValues } from '../../../../shared/pretrain-presets';
+import { linearScaledLr, sqrtScaledLr } from '../model/schedule';
+import type { SimclrConfig } from '../model/simclr';
 
 export { defaultPresetFor, pretrainPresets };
 

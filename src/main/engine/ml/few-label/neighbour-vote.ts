@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LabelledFeatures } from './knn';
-import { readAndDispose } from './read-tensor';
+import { readAndDispose } from '../backends/read-tensor';
 
 /**
  * At 0.02 a neighbour 0.1 more correlated counts e^5 ≈ 150× as much: close to 1- to 5-NN, which beat a 20-NN vote

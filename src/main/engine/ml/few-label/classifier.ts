@@ -3,12 +3,12 @@
  * plus a softmax layer, with the whole network trained. Light augmentation only: crop + flip, no colour distortion.
  */
 import * as tf from '@tensorflow/tfjs';
-import { augmentBatch, resizeBatch, type AugmentOptions } from './augment';
-import { applyHeadFirstLayer } from './head';
+import { augmentBatch, resizeBatch, type AugmentOptions } from '../model/augment';
+import { applyHeadFirstLayer } from '../model/head';
 import type { DenseWeights } from './linear-probe';
-import { readAndDispose } from './read-tensor';
-import type { Rng } from './rng';
-import { learningRateAt } from './schedule';
+import { readAndDispose } from '../backends/read-tensor';
+import type { Rng } from '../rng';
+import { learningRateAt } from '../model/schedule';
 
 /** Crop scale 0.5–1 and flip; colour, grayscale and blur off. */
 const lightAugment: AugmentOptions = { cropScale: [0.5, 1], colorJitterProb: 0, grayscaleProb: 0, blurProb: 0 };

@@ -6,11 +6,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { StudioError, type ResolvedPretrainOptions } from '../../../shared/contract';
+import { StudioError, type ResolvedPretrainOptions } from '../../../../shared/contract';
 import { checkpointFiles as files, checkpointVersion, hasPretrainedEncoder, nextCheckpointDir } from './checkpoint-layout';
-import { createOptimizer, withOptimizerWeights } from './optimizer';
-import { Rng } from './rng';
-import { SimclrModel, type RunOptions, type SimclrConfig } from './simclr';
+import { createOptimizer, withOptimizerWeights } from '../model/optimizer';
+import { Rng } from '../rng';
+import { SimclrModel, type RunOptions, type SimclrConfig } from '../model/simclr';
 import { fileLoadHandler, fileSaveHandler, loadNamedTensors, saveNamedTensors } from './tfjs-files';
 
 /** Everything besides weights that a resumed run needs. */

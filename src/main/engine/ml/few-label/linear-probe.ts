@@ -3,7 +3,7 @@
  * full-batch Adam on standardised features. With a few hundred dimensions this is a small matrix problem.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readAndDispose } from './read-tensor';
+import { readAndDispose } from '../backends/read-tensor';
 
 export interface LinearProbeOptions {
   numClasses: number;

@@ -3,7 +3,7 @@
  * cosine similarity, and each of the k nearest votes for its class with weight exp(sim / τ).
  */
 import * as tf from '@tensorflow/tfjs';
-import { readAndDispose } from './read-tensor';
+import { readAndDispose } from '../backends/read-tensor';
 
 export interface LabelledFeatures {
   /** Row-major [n × dim]. */

@@ -4,8 +4,8 @@
  * then plain JS.
  */
 import { createRequire } from 'node:module';
-import type { BackendName } from '../../../shared/contract';
-import { StudioError, backendNames } from '../../../shared/contract';
+import type { BackendName } from '../../../../shared/contract';
+import { StudioError, backendNames } from '../../../../shared/contract';
 import { probeGpuAdapter } from './webgpu/adapter';
 
 const packageOf: Record<BackendName, string> = {

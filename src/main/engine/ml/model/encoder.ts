@@ -3,7 +3,7 @@
  * TensorFlow.js layers format and can be extended with a classifier head.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { EncoderName } from '../../../shared/contract';
+import type { EncoderName } from '../../../../shared/contract';
 
 type Stages = [number, number, number, number];
 
