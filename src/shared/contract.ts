@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { encoderNames, lrScalings, optimizerNames, pretrainPresetNames, type EncoderName, type PretrainPresetName } from './pretrain-vocabulary';
+import { bounds, type Bound } from './bounds';
 
 // ---------------------------------------------------------------------------------------------------------
 // Shared vocabulary
@@ -275,18 +276,24 @@ export interface JobResults {
 
 const positiveInt = z.number().int().positive();
 
+/** A number within one of the shared bounds (the forms check the same ones). */
+function bounded(bound: Bound) {
+  const number = bound.whole ? z.number().int() : z.number();
+  return (bound.aboveMin ? number.gt(bound.min) : number.min(bound.min)).max(bound.max);
+}
+
 
 /** [min, max] with min ≤ max. */
 const rangeOf = (bound: z.ZodNumber) => z.tuple([bound, bound]).refine(([min, max]) => min <= max, 'a range is [min, max] with min ≤ max');
 
 /** Probabilities and ranges of the paper's augmentations (appendix A); absent ones keep the paper's values. */
 const augmentOptionsSchema = z.strictObject({
-  cropScale: rangeOf(z.number().gt(0).max(1)).optional(),
+  cropScale: rangeOf(bounded(bounds.cropArea)).optional(),
   cropRatio: rangeOf(z.number().positive()).optional(),
-  flipProb: z.number().min(0).max(1).optional(),
-  colorJitterProb: z.number().min(0).max(1).optional(),
-  grayscaleProb: z.number().min(0).max(1).optional(),
-  blurProb: z.number().min(0).max(1).optional(),
+  flipProb: bounded(bounds.probability).optional(),
+  colorJitterProb: bounded(bounds.probability).optional(),
+  grayscaleProb: bounded(bounds.probability).optional(),
+  blurProb: bounded(bounds.probability).optional(),
   blurSigma: rangeOf(z.number().positive()).optional(),
 });
 
@@ -295,19 +302,19 @@ export const pretrainOptionsSchema = z.strictObject({
   /** Default: 'cpu' on the wasm/cpu backends, 'balanced' on tensorflow(-gpu). */
   preset: z.enum(pretrainPresetNames).optional(),
   encoder: z.enum(encoderNames).optional(),
-  epochs: positiveInt.max(10_000).optional(),
+  epochs: bounded(bounds.epochs).optional(),
   /** On wasm, 256 of resnet-mini at 32 px trains in about 2 GB over two threads; GPUs take far larger batches. */
-  batchSize: positiveInt.min(2).max(4096).optional(),
-  imageSize: positiveInt.min(8).max(512).optional(),
+  batchSize: bounded(bounds.batchSize).optional(),
+  imageSize: bounded(bounds.imageSize).optional(),
   /** NT-Xent temperature τ; SimCLR uses 0.1–0.5. */
-  temperature: z.number().positive().max(10).optional(),
+  temperature: bounded(bounds.temperature).optional(),
   optimizer: z.enum(optimizerNames).optional(),
   /** Default: 1e-3 for Adam, 0.075·√B for LARS (the paper's square-root scaling; see lrScaling). */
-  learningRate: z.number().positive().max(10).optional(),
+  learningRate: bounded(bounds.learningRate).optional(),
   /** LARS's default rate: square-root scaling (the paper's choice for small batches) or linear 0.3·B/256. */
   lrScaling: z.enum(lrScalings).optional(),
   /** Colour distortion strength s of the paper (0.5 for CIFAR-sized images, 1.0 for ImageNet). */
-  colorStrength: z.number().min(0).max(2).optional(),
+  colorStrength: bounded(bounds.colorStrength).optional(),
   augment: augmentOptionsSchema.optional(),
   /** Stop after this many seconds of training (the last epoch is cut short and checkpointed). */
   timeBudgetSeconds: z.number().positive().optional(),
@@ -315,7 +322,7 @@ export const pretrainOptionsSchema = z.strictObject({
    * Images per micro-batch (per training thread): a bigger batch trains in parts with the whole batch's exact
    * gradient. Default: as many as the backend's memory allows.
    */
-  microBatchSize: positiveInt.max(4096).optional(),
+  microBatchSize: bounded(bounds.microBatchSize).optional(),
   resume: z.boolean().default(false),
   /** Measure a few steps and report how long the run would take; nothing is trained or saved. */
   dryRun: z.boolean().optional(),
@@ -357,10 +364,10 @@ export const finetuneFeatures = ['head', 'h'] as const;
 export type FinetuneFeatures = (typeof finetuneFeatures)[number];
 
 export const finetuneOptionsSchema = z.strictObject({
-  epochs: positiveInt.max(10_000).default(30),
+  epochs: bounded(bounds.epochs).default(30),
   features: z.enum(finetuneFeatures).default('head'),
   batchSize: positiveInt.max(4096).default(32),
-  learningRate: z.number().positive().max(10).default(1e-3),
+  learningRate: bounded(bounds.learningRate).default(1e-3),
   seed: z.number().int().default(1),
 });
 export type FinetuneOptions = z.infer<typeof finetuneOptionsSchema>;
