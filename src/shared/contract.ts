@@ -111,11 +111,12 @@ export interface ProjectStatus {
 }
 
 /** Live view of a long job; sent as the `job` event and returned by commands that start one. */
-export interface JobSnapshot {
+/** A job of one kind as clients see it; its result is that kind's (see JobResults). */
+export interface JobSnapshotOf<K extends JobKind> {
   id: string;
   /** The run it is recorded as in the project (runHistory finds its log and loss curve). */
   runId: number;
-  kind: JobKind;
+  kind: K;
   state: JobState;
   /** 0..1, or null while the total is unknown. */
   fraction: number | null;
@@ -124,9 +125,12 @@ export interface JobSnapshot {
   /** e.g. epoch, step, loss, imagesPerSecond, etaSeconds, valAccuracy. */
   metrics: Record<string, number>;
   startedAt: number;
-  result?: JobResult;
+  result?: JobResults[K];
   error?: string;
 }
+
+/** Any job; narrowing on `kind` types its result. */
+export type JobSnapshot = { [K in JobKind]: JobSnapshotOf<K> }[JobKind];
 
 export interface ImportResult {
   /** Images read and stored: added + changed. */

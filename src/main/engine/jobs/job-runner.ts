@@ -3,7 +3,7 @@
  * loop); training, embedding, fine-tuning and export run in a worker process so the UI never stalls.
  */
 import { randomUUID } from 'node:crypto';
-import type { JobKind, JobResult, JobSnapshot } from '../../../shared/contract';
+import type { JobKind, JobResult, JobResults, JobSnapshot } from '../../../shared/contract';
 import { StudioError } from '../../../shared/contract';
 import type { ProjectStore } from '../store/project-store';
 import type { ProgressUpdate, WorkerKind, WorkerLauncher } from './protocol';
@@ -57,11 +57,11 @@ export class JobRunner {
   }
 
   /** Runs `work` in this process; it reports progress and watches the signal to stop early. */
-  runInProcess<R extends JobResult>(
+  runInProcess<K extends JobKind>(
     store: ProjectStore,
-    kind: JobKind,
+    kind: K,
     options: Record<string, unknown>,
-    work: (report: (update: ProgressUpdate) => void, signal: AbortSignal) => Promise<R>,
+    work: (report: (update: ProgressUpdate) => void, signal: AbortSignal) => Promise<JobResults[K]>,
   ): JobSnapshot {
     const controller = new AbortController();
     return this.#start(store, kind, options, () => controller.abort(), (job) => {
@@ -175,7 +175,8 @@ export class JobRunner {
       metrics,
       result: outcome.result,
       error: outcome.error,
-    };
+      // A job's task returns its own kind's result (tasks/index.ts types each), so kind and result agree.
+    } as JobSnapshot;
     try {
       store.finishRun(job.snapshot.runId, state, metrics, outcome.backend ?? null, outcome.result);
     } catch (error) {

@@ -3,6 +3,7 @@ import type {
   ClassInfo,
   JobKind,
   JobSnapshot,
+  JobSnapshotOf,
   ProjectStatus,
   RunLossPoint,
   StudioEvents,
@@ -43,7 +44,7 @@ export class Workspace {
   readonly #client: StudioClient;
   #status = $state.raw<ProjectStatus | null>(null);
   #classes = $state.raw<ClassInfo[]>([]);
-  #jobs = $state.raw<Partial<Record<JobKind, JobSnapshot>>>({});
+  #jobs = $state.raw<{ [K in JobKind]?: JobSnapshotOf<K> }>({});
   #lossHistory = $state.raw<RunLossPoint[]>([]);
   #lossJobId: string | null = null;
   #notices = $state.raw<Notice[]>([]);
@@ -113,8 +114,8 @@ export class Workspace {
   }
 
   /** The job of this kind seen most recently this session (running or finished). */
-  lastJob(kind: JobKind): JobSnapshot | null {
-    return this.#jobs[kind] ?? null;
+  lastJob<K extends JobKind>(kind: K): JobSnapshotOf<K> | null {
+    return (this.#jobs[kind] as JobSnapshotOf<K> | undefined) ?? null;
   }
 
   isRunning(kind?: JobKind): boolean {

@@ -1,3 +1,4 @@
+import type { JobResults } from '../../../../shared/contract';
 import type { WorkerKind } from '../protocol';
 import { embedTask } from './embed';
 import { exportTask } from './export';
@@ -5,7 +6,8 @@ import { finetuneTask } from './finetune';
 import { pretrainTask } from './pretrain';
 import type { Task } from './task';
 
-export const tasks: Record<WorkerKind, Task> = {
+/** Each worker job's task, typed to return that kind's result. */
+export const tasks: { [K in WorkerKind]: Task<JobResults[K]> } = {
   pretrain: pretrainTask,
   embed: embedTask,
   finetune: finetuneTask,
