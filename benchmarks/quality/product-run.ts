@@ -81,7 +81,7 @@ export class ProductRun {
   /** The fine-tuned model's class index per image file, as the app stored its predictions. */
   predictions(): Map<string, number> {
     const classIndexByName = new Map(this.#classIds.map((id, index) => [this.engine.store.classById(id).name, index]));
-    return new Map(this.engine.store.predictionsForExport().map((p) => [this.#fileOfPath.get(p.path)!, classIndexByName.get(p.label)!]));
+    return new Map(this.engine.store.outputs.predictionsForExport().map((p) => [this.#fileOfPath.get(p.path)!, classIndexByName.get(p.label)!]));
   }
 
   /** The file (relative to the folder) of an imported image. */
@@ -91,12 +91,12 @@ export class ProductRun {
 
   /** The embed job's h per file. */
   embeddings(): Map<string, Float32Array> {
-    return new Map(this.engine.store.embeddings().map((e) => [this.#fileOfId.get(e.imageId)!, e.vector]));
+    return new Map(this.engine.store.outputs.embeddings().map((e) => [this.#fileOfId.get(e.imageId)!, e.vector]));
   }
 
   /** The files whose labels the last fine-tune flagged, likeliest first. */
   flaggedFiles(): string[] {
-    return this.engine.store.labelIssues().map((issue) => this.#fileOfId.get(issue.imageId)!);
+    return this.engine.store.outputs.labelIssues().map((issue) => this.#fileOfId.get(issue.imageId)!);
   }
 
   close(): void {

@@ -131,7 +131,7 @@ export class Engine implements CommandHandlers {
   async openProject({ dir, create = true }: Args<'openProject'>): Promise<ProjectStatus> {
     if (this.#jobs.active) throw new StudioError('A job is running; cancel it before switching projects');
     const store = ProjectStore.open(dir, { exclusive: true, create });
-    store.markInterruptedRuns();
+    store.runs.markInterrupted();
     this.#store?.close();
     this.#store = store;
     this.#embeddingMatrix = null;
@@ -140,7 +140,7 @@ export class Engine implements CommandHandlers {
 
   async status(): Promise<ProjectStatus> {
     const store = this.#store;
-    const lastBackend = store?.runs().find((run) => run.backend)?.backend;
+    const lastBackend = store?.runs.list().find((run) => run.backend)?.backend;
     const backend = await chooseBackendName(this.#forcedBackend, lastBackend);
     const empty = { images: 0, failed: 0, duplicates: 0, labelled: 0, classes: 0, embeddings: 0, predictions: 0, labelIssues: 0, testImages: 0 };
     return {
@@ -156,7 +156,7 @@ export class Engine implements CommandHandlers {
             classes: store.count('classes'),
             embeddings: store.count('embeddings'),
             predictions: store.count('predictions'),
-            labelIssues: store.labelIssues().length,
+            labelIssues: store.outputs.labelIssues().length,
             testImages: store.testImageIds().size,
           }
         : empty),
@@ -164,7 +164,7 @@ export class Engine implements CommandHandlers {
       hasClassifier: Boolean(store && existsSync(join(store.layout.classifier, 'model.json'))),
       labelTarget: { min: 0.01, max: 0.1 },
       roots: store?.roots() ?? [],
-      runs: store?.runs() ?? [],
+      runs: store?.runs.list() ?? [],
       activeJob: this.#jobs.active,
     };
   }
@@ -240,7 +240,7 @@ export class Engine implements CommandHandlers {
   }
 
   async listLabelIssues(): Promise<CommandResults['listLabelIssues']> {
-    return this.store.labelIssues();
+    return this.store.outputs.labelIssues();
   }
 
   async setTestImages({ imageIds, inTest }: Args<'setTestImages'>): Promise<CommandResults['setTestImages']> {
@@ -348,7 +348,7 @@ export class Engine implements CommandHandlers {
     const roots = store.roots();
     const unmatched: string[] = [];
     const labels: { imageId: number; className: string }[] = [];
-    store.db.transaction(() => {
+    store.transaction(() => {
       for (const row of rows) {
         const candidates = isAbsolute(row.path) ? [row.path] : [resolve(dirname(csvPath), row.path), ...roots.map((r) => join(r, row.path))];
         const imageId = candidates.map((p) => store.imageIdByPath(p)).find((id) => id !== undefined);
@@ -356,12 +356,12 @@ export class Engine implements CommandHandlers {
         else labels.push({ imageId, className: row.label });
       }
       store.applyLabelsByName(labels, 'csv', `labels from ${basename(csvPath)}`);
-    })();
+    });
     return { labelled: new Set(labels.map((l) => l.imageId)).size, unmatched };
   }
 
   async getMap(): Promise<CommandResults['getMap']> {
-    return this.store.mapPoints();
+    return this.store.outputs.mapPoints();
   }
 
   async startPretrain(options: Args<'startPretrain'>): Promise<JobSnapshot> {
@@ -397,7 +397,7 @@ export class Engine implements CommandHandlers {
   }
 
   async runHistory({ runId, maxPoints }: Args<'runHistory'>): Promise<CommandResults['runHistory']> {
-    const history = this.store.runHistory(runId, maxPoints);
+    const history = this.store.runs.history(runId, maxPoints);
     if (!history) throw new StudioError(`No run ${runId} in this project`);
     return history;
   }

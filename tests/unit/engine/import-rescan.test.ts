@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { importFolder, importPaths } from '../../../src/main/engine/import/import-folder';
 import { ProjectStore } from '../../../src/main/engine/store/project-store';
 import { tempDir, writeImage } from '../../helpers/images';
+import { readProjectDatabase } from '../../helpers/project-db';
 
 const newProject = () => ProjectStore.open(join(tempDir(), 'project'));
-const primaryPath = (store: ProjectStore, id: number) => store.db.prepare('SELECT path FROM images WHERE id = ?').pluck().get(id);
+const primaryPath = (store: ProjectStore, id: number) => readProjectDatabase(store, (db) => db.prepare('SELECT path FROM images WHERE id = ?').pluck().get(id));
 const pathRows = (store: ProjectStore) =>
-  store.db.prepare('SELECT path, image_id AS imageId, missing FROM image_paths ORDER BY path').all() as { path: string; imageId: number; missing: number }[];
+  readProjectDatabase(store, (db) => db.prepare('SELECT path, image_id AS imageId, missing FROM image_paths ORDER BY path').all() as { path: string; imageId: number; missing: number }[]);
 
 test('a first import reports added = imported and nothing missing or moved', async () => {
   const root = join(tempDir(), 'photos');

@@ -28,7 +28,7 @@ test('a worker killed after the user cancelled records a cancelled run', async (
   assert.equal(runner.cancel(job.id), true);
   const ended = await runner.waitFor(job.id);
   assert.equal(ended.state, 'cancelled');
-  assert.equal(store.runs()[0].state, 'cancelled');
+  assert.equal(store.runs.list()[0].state, 'cancelled');
   store.close();
 });
 

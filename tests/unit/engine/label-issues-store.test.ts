@@ -15,11 +15,11 @@ function catsAndDogs() {
 
 test('flagged labels are listed likeliest first, filtered and sorted in the grid, and settle when relabelled', () => {
   const { store, cat, dog } = catsAndDogs();
-  store.saveLabelIssues([
+  store.outputs.saveLabelIssues([
     { imageId: 2, flaggedClassId: cat, suggestedClassId: dog, score: 0.6 },
     { imageId: 5, flaggedClassId: dog, suggestedClassId: cat, score: 0.9 },
   ]);
-  assert.deepEqual(store.labelIssues().map((i) => [i.imageId, i.labelId, i.suggestedId, i.path]), [
+  assert.deepEqual(store.outputs.labelIssues().map((i) => [i.imageId, i.labelId, i.suggestedId, i.path]), [
     [5, dog, cat, '/data/img5.png'],
     [2, cat, dog, '/data/img2.png'],
   ]);
@@ -27,20 +27,20 @@ test('flagged labels are listed likeliest first, filtered and sorted in the grid
 
   // Relabelled (to anything): the flag no longer stands; undone, it stands again.
   store.setLabels([5], cat);
-  assert.deepEqual(store.labelIssues().map((i) => i.imageId), [2]);
+  assert.deepEqual(store.outputs.labelIssues().map((i) => i.imageId), [2]);
   assert.equal(store.listImages('labelIssues', undefined, 0, 10).total, 1);
   store.history.undo();
-  assert.deepEqual(store.labelIssues().map((i) => i.imageId), [5, 2]);
+  assert.deepEqual(store.outputs.labelIssues().map((i) => i.imageId), [5, 2]);
 
   // The next fine-tune's flags replace these.
-  store.saveLabelIssues([]);
-  assert.deepEqual(store.labelIssues(), []);
+  store.outputs.saveLabelIssues([]);
+  assert.deepEqual(store.outputs.labelIssues(), []);
   store.close();
 });
 
 test("a confusion-matrix cell lists the images labelled one class that the chosen model held out as another", () => {
   const { store, cat, dog } = catsAndDogs();
-  store.saveHeldOutPredictions([
+  store.outputs.saveHeldOutPredictions([
     { imageId: 1, labelledClassId: cat, predictedClassId: cat },
     { imageId: 2, labelledClassId: cat, predictedClassId: dog },
     { imageId: 3, labelledClassId: cat, predictedClassId: dog },
@@ -56,7 +56,7 @@ test("a confusion-matrix cell lists the images labelled one class that the chose
   assert.deepEqual(cell(cat, dog), [2]);
   assert.throws(() => store.listImageIds('heldOut', cat), /needs a predictedClassId/);
   // The next fine-tune's predictions replace these.
-  store.saveHeldOutPredictions([]);
+  store.outputs.saveHeldOutPredictions([]);
   assert.deepEqual(cell(cat, dog), []);
   store.close();
 });

@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { ProjectStore } from '../../../src/main/engine/store/project-store';
 import { tempDir } from '../../helpers/images';
 import { storeWithImages } from '../../helpers/store';
+import { readProjectDatabase } from '../../helpers/project-db';
 
 test('opening a new folder creates the SQLite file and its sub-folders', () => {
   const dir = join(tempDir(), 'fresh');
   const store = ProjectStore.open(dir);
   assert.ok(existsSync(join(dir, 'project.sqlite')));
   assert.ok(existsSync(join(dir, 'thumbnails')));
-  assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(readProjectDatabase(store, (db) => db.pragma('journal_mode', { simple: true })), 'wal');
   store.close();
 });
 
@@ -61,18 +62,18 @@ test('embeddings round-trip as float32 and map positions join labels and predict
   const store = storeWithImages(2);
   const cls = store.createClass('a');
   store.setLabels([2], cls.id);
-  store.saveEmbeddings([
+  store.outputs.saveEmbeddings([
     { imageId: 1, vector: new Float32Array([0.5, -1.25, 3]) },
     { imageId: 2, vector: new Float32Array([1, 2, 3]) },
   ]);
-  assert.deepEqual([...store.embeddings()[0].vector], [0.5, -1.25, 3]);
-  assert.equal(store.mapPoints().length, 0, 'points without map positions are not on the map');
-  store.saveMapPositions([
+  assert.deepEqual([...store.outputs.embeddings()[0].vector], [0.5, -1.25, 3]);
+  assert.equal(store.outputs.mapPoints().length, 0, 'points without map positions are not on the map');
+  store.outputs.saveMapPositions([
     { imageId: 1, x: 0.1, y: 0.2 },
     { imageId: 2, x: 0.3, y: 0.4 },
   ]);
-  store.savePredictions([{ imageId: 1, classId: cls.id, confidence: 0.9 }]);
-  assert.deepEqual(store.mapPoints(), [
+  store.outputs.savePredictions([{ imageId: 1, classId: cls.id, confidence: 0.9 }]);
+  assert.deepEqual(store.outputs.mapPoints(), [
     { id: 1, x: 0.1, y: 0.2, labelId: null, predictedId: cls.id },
     { id: 2, x: 0.3, y: 0.4, labelId: cls.id, predictedId: null },
   ]);
@@ -80,9 +81,9 @@ test('embeddings round-trip as float32 and map positions join labels and predict
 
 test('runs left running by a dead process are marked cancelled on open', () => {
   const store = storeWithImages(0);
-  const id = store.startRun('pretrain', { epochs: 3 });
-  store.markInterruptedRuns();
-  const run = store.runs().find((r) => r.id === id)!;
+  const id = store.runs.start('pretrain', { epochs: 3 });
+  store.runs.markInterrupted();
+  const run = store.runs.list().find((r) => r.id === id)!;
   assert.equal(run.state, 'cancelled');
   assert.deepEqual(run.options, { epochs: 3 });
 });

@@ -12,15 +12,15 @@ import { tempDir } from '../../helpers/images';
 
 test('a loss curve is thinned to evenly spaced steps, keeping the last', () => {
   const store = ProjectStore.open(join(tempDir(), 'project'));
-  const runId = store.startRun('pretrain', { epochs: 2 });
-  for (let step = 0; step < 10; step++) store.appendRunLoss(runId, { step, epoch: step < 5 ? 0 : 1, loss: 10 - step });
-  store.appendRunLog(runId, 'Starting');
+  const runId = store.runs.start('pretrain', { epochs: 2 });
+  for (let step = 0; step < 10; step++) store.runs.appendLoss(runId, { step, epoch: step < 5 ? 0 : 1, loss: 10 - step });
+  store.runs.appendLog(runId, 'Starting');
   // 10 points into at most 4: every 3rd (0, 3, 6, 9); the last is among them.
-  assert.deepEqual(store.runHistory(runId, 4)?.losses.map((p) => p.step), [0, 3, 6, 9]);
+  assert.deepEqual(store.runs.history(runId, 4)?.losses.map((p) => p.step), [0, 3, 6, 9]);
   // Into at most 3: every 4th (0, 4, 8) and the last, 9.
-  assert.deepEqual(store.runHistory(runId, 3)?.losses.map((p) => [p.step, p.epoch, p.loss]), [[0, 0, 10], [4, 0, 6], [8, 1, 2], [9, 1, 1]]);
-  assert.deepEqual(store.runHistory(runId, 100)?.log.map((l) => l.message), ['Starting']);
-  assert.equal(store.runHistory(runId + 1, 10), null);
+  assert.deepEqual(store.runs.history(runId, 3)?.losses.map((p) => [p.step, p.epoch, p.loss]), [[0, 0, 10], [4, 0, 6], [8, 1, 2], [9, 1, 1]]);
+  assert.deepEqual(store.runs.history(runId, 100)?.log.map((l) => l.message), ['Starting']);
+  assert.equal(store.runs.history(runId + 1, 10), null);
   store.close();
 });
 
@@ -38,7 +38,7 @@ test('a pretraining run keeps every step’s loss and its log lines, which outli
   assert.equal((await engine.waitForJob(job.id)).state, 'done');
 
   const reopened = ProjectStore.open(dir); // another connection, as after a restart
-  const history = reopened.runHistory(job.runId, 1500)!;
+  const history = reopened.runs.history(job.runId, 1500)!;
   reopened.close();
   assert.equal(history.run.kind, 'pretrain');
   assert.deepEqual(history.run.options, { encoder: 'resnet-tiny', epochs: 3, batchSize: 8, imageSize: 16 });

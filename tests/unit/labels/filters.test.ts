@@ -10,7 +10,7 @@ function reviewedProject() {
   const dog = store.createClass('dog');
   store.setLabels([1, 2], cat.id);
   store.setLabels([3], dog.id);
-  store.savePredictions([
+  store.outputs.savePredictions([
     { imageId: 1, classId: cat.id, confidence: 0.9 },
     { imageId: 2, classId: dog.id, confidence: 0.55 },
     { imageId: 3, classId: dog.id, confidence: 0.7 },

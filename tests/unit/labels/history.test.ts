@@ -6,6 +6,7 @@ import { Engine } from '../../../src/main/engine/engine';
 import { ProjectStore } from '../../../src/main/engine/store/project-store';
 import { tempDir } from '../../helpers/images';
 import { labelsOf, storeWithImages } from '../../helpers/store';
+import { readProjectDatabase } from '../../helpers/project-db';
 
 test('each setLabels is one change that undo reverts and redo re-applies', () => {
   const store = storeWithImages(4);
@@ -98,7 +99,7 @@ test('undoing a delete refuses, with the reason, when another class took the nam
   store.deleteClass(dog.id);
   const newDog = store.createClass('dog');
   // A fine-tune predicts the new dog, so undoing its creation keeps it (as with a CSV import's classes).
-  store.savePredictions([{ imageId: 1, classId: newDog.id, confidence: 0.8 }]);
+  store.outputs.savePredictions([{ imageId: 1, classId: newDog.id, confidence: 0.8 }]);
   store.history.undo();
   assert.deepEqual(store.listClasses().map((c) => c.id), [newDog.id]);
   assert.throws(() => store.history.undo(), /class "dog".*rename that one first/);
@@ -148,7 +149,7 @@ test('a CSV import through the engine is one undoable change by the csv actor, a
   assert.deepEqual(await engine.importLabelsCsv({ csvPath: csv }), { labelled: 3, unmatched: ['/data/missing.png'] });
   const { changes, state } = await engine.call('labelHistory', {});
   assert.deepEqual(changes.map((c) => [c.summary, c.imageCount]), [['labels from labels.csv (3 images)', 3]]);
-  assert.equal(engine.store.db.prepare('SELECT actor FROM label_changes').pluck().get(), 'csv');
+  assert.equal(readProjectDatabase(engine.store, (db) => db.prepare('SELECT actor FROM label_changes').pluck().get()), 'csv');
   assert.equal(state.canUndo, true);
 
   const out = join(tempDir(), 'out.csv');
@@ -206,7 +207,7 @@ test('undoing an import keeps a class it created while the last fine-tune still 
   const store = storeWithImages(2);
   store.applyLabelsByName([{ imageId: 1, className: 'dog' }, { imageId: 2, className: 'cat' }], 'csv', 'labels from a.csv');
   const [dog, cat] = store.listClasses();
-  store.savePredictions([{ imageId: 1, classId: dog.id, confidence: 0.9 }, { imageId: 2, classId: dog.id, confidence: 0.6 }]);
+  store.outputs.savePredictions([{ imageId: 1, classId: dog.id, confidence: 0.9 }, { imageId: 2, classId: dog.id, confidence: 0.6 }]);
   store.history.undo();
   assert.deepEqual(store.listClasses().map((c) => [c.name, c.count]), [['dog', 0]]);
   assert.equal(store.count('predictions'), 2);
@@ -216,7 +217,7 @@ test('undoing an import keeps a class it created while the last fine-tune still 
 
 /** Every image's prediction as [imageId, classId, confidence], in id order. */
 function predictionsOf(store: ProjectStore): [number, number, number][] {
-  const rows = store.db.prepare('SELECT image_id, class_id, confidence FROM predictions ORDER BY image_id').raw().all();
+  const rows = readProjectDatabase(store, (db) => db.prepare('SELECT image_id, class_id, confidence FROM predictions ORDER BY image_id').raw().all());
   return rows as [number, number, number][];
 }
 
@@ -226,7 +227,7 @@ test('undoing a class delete or merge brings back the predictions of that class,
   const [cat, dog, bird] = ['cat', 'dog', 'bird'].map((name) => store.createClass(name));
   store.setLabels([1, 2], dog.id);
   const classes = [cat, dog, bird];
-  store.savePredictions(Array.from({ length: 30 }, (_, i) => ({ imageId: i + 1, classId: classes[i % 3].id, confidence: 0.5 + i / 100 })));
+  store.outputs.savePredictions(Array.from({ length: 30 }, (_, i) => ({ imageId: i + 1, classId: classes[i % 3].id, confidence: 0.5 + i / 100 })));
   const predicted = predictionsOf(store);
 
   store.deleteClass(dog.id);
@@ -252,10 +253,10 @@ test('undoing a class delete or merge brings back the predictions of that class,
 test('undoing a class delete keeps the predictions of a fine-tune made after it', () => {
   const store = storeWithImages(4);
   const [cat, dog] = ['cat', 'dog'].map((name) => store.createClass(name));
-  store.savePredictions([1, 2, 3, 4].map((imageId) => ({ imageId, classId: imageId % 2 ? cat.id : dog.id, confidence: 0.7 })));
+  store.outputs.savePredictions([1, 2, 3, 4].map((imageId) => ({ imageId, classId: imageId % 2 ? cat.id : dog.id, confidence: 0.7 })));
   store.deleteClass(dog.id);
   // A fine-tune without dog predicts cat for all but image 4, which it leaves out.
-  store.savePredictions([1, 2, 3].map((imageId) => ({ imageId, classId: cat.id, confidence: 0.9 })));
+  store.outputs.savePredictions([1, 2, 3].map((imageId) => ({ imageId, classId: cat.id, confidence: 0.9 })));
   store.history.undo();
   // The newer predictions stand; only an image the newer fine-tune left without one gets its old prediction back.
   assert.deepEqual(predictionsOf(store), [[1, cat.id, 0.9], [2, cat.id, 0.9], [3, cat.id, 0.9], [4, dog.id, 0.7]]);

@@ -15,7 +15,7 @@ function projectWithVectors() {
     [-1, 0, 0], // −1
     [2, 2, 0], // 1/√2 ≈ 0.7071; not unit length, so the matrix must normalise it
   ];
-  store.saveEmbeddings(vectors.map((v, i) => ({ imageId: i + 1, vector: Float32Array.from(v) })));
+  store.outputs.saveEmbeddings(vectors.map((v, i) => ({ imageId: i + 1, vector: Float32Array.from(v) })));
   return store;
 }
 

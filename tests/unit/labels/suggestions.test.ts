@@ -23,7 +23,7 @@ function clusteredProject() {
     }
     return { imageId: i + 1, vector: v };
   });
-  store.saveEmbeddings(vectors);
+  store.outputs.saveEmbeddings(vectors);
   return store;
 }
 
@@ -38,7 +38,7 @@ test('before a classifier, three suggestions cover the three clusters, the loose
 /** A project whose images' h are the given vectors, image id = index + 1. */
 function projectWith(vectors: Float32Array[]) {
   const store = storeWithImages(vectors.length);
-  store.saveEmbeddings(vectors.map((vector, i) => ({ imageId: i + 1, vector })));
+  store.outputs.saveEmbeddings(vectors.map((vector, i) => ({ imageId: i + 1, vector })));
   return store;
 }
 
@@ -110,7 +110,7 @@ test('with predictions, the suggestions come from the least confident unlabelled
   const cat = store.createClass('cat');
   store.setLabels([1, 2], cat.id);
   // Confidence rises with the id, so the least confident are the lowest ids; images 1–2 are labelled.
-  store.savePredictions(Array.from({ length: 62 }, (_, i) => ({ imageId: i + 1, classId: cat.id, confidence: 0.3 + i / 100 })));
+  store.outputs.savePredictions(Array.from({ length: 62 }, (_, i) => ({ imageId: i + 1, classId: cat.id, confidence: 0.3 + i / 100 })));
   const plan = suggestLabels(store, loadEmbeddingMatrix(store), 2);
   assert.equal(plan.strategy, 'uncertainty+diversity');
   const ids = plan.suggestions.map((s) => s.imageId);
@@ -125,7 +125,7 @@ test('images imported after the last fine-tune, without a prediction, fill the l
   const store = clusteredProject();
   const cat = store.createClass('cat');
   store.setLabels([1], cat.id);
-  store.savePredictions([{ imageId: 2, classId: cat.id, confidence: 0.5 }]);
+  store.outputs.savePredictions([{ imageId: 2, classId: cat.id, confidence: 0.5 }]);
   const plan = suggestLabels(store, loadEmbeddingMatrix(store), 3);
   assert.deepEqual(plan.suggestions.map((s) => s.reason), ['uncertain', 'diverse', 'diverse']);
   assert.equal(plan.suggestions[0].imageId, 2);

@@ -8,7 +8,7 @@ import type { PixelCacheWriter } from '../data/pixel-cache';
 import type { ProjectStore } from '../store/project-store';
 import { diskFullError, isDiskFull } from '../store/disk-full';
 import type { DecodedImage, DecodeOutcome } from './decode';
-import { relativePath, type ImagePaths } from './image-paths';
+import { relativePath, type ImagePaths } from '../store/image-paths';
 import type { FileToRead } from './rescan-plan';
 
 export interface PendingFile extends FileToRead {
@@ -50,7 +50,7 @@ export class DecodedFileCommitter {
   };
 
   readonly #commitInOneTransaction = (batch: [PendingFile, DecodeOutcome][]): void =>
-    this.store.db.transaction(() => {
+    this.store.transaction(() => {
       for (const [item, outcome] of batch) {
         try {
           this.#commit(item, outcome);
@@ -61,7 +61,7 @@ export class DecodedFileCommitter {
         }
       }
       this.cache?.flush();
-    })();
+    });
 
   #commit(item: PendingFile, outcome: DecodeOutcome): void {
     const { file, known } = item;

@@ -1,6 +1,6 @@
 /** Labels from a class-per-sub-folder layout (ImageFolder): root/cat/1.jpg is labelled "cat". */
 import type { ProjectStore } from '../store/project-store';
-import { relativePath } from './image-paths';
+import { relativePath } from '../store/image-paths';
 
 /** The class a file's folder names, or null for a file directly in the imported folder. */
 export function classFromSubfolder(root: string, path: string): string | null {

@@ -12,7 +12,7 @@ import type { ProjectStore } from '../store/project-store';
 import { DecodedFileCommitter, type PendingFile } from './commit-decoded';
 import { decodeImageFile, type DecodeOutcome } from './decode';
 import { labelFromSubfolders } from './folder-labels';
-import { ImagePaths } from './image-paths';
+import type { ImagePaths } from '../store/image-paths';
 import { planRescan } from './rescan-plan';
 import { scanImageFiles, scanOneFile, type ScanResult } from './scan';
 import { describeFileError } from './reasons';
@@ -69,7 +69,7 @@ export async function importPaths(store: ProjectStore, paths: string[], options:
 async function importSources(store: ProjectStore, sources: Source[], options: ImportOptions): Promise<ImportResult> {
   const { signal, onProgress = () => {} } = options;
   const cacheSide = options.cacheSide === undefined ? defaultCacheSide : options.cacheSide;
-  const paths = new ImagePaths(store.db);
+  const paths = store.imagePathIndex;
   const scanFailures: ImportFailure[] = [];
   const pending: PendingFile[] = [];
   const vanished = new Set<string>();
@@ -141,7 +141,7 @@ function settleVanished(store: ProjectStore, paths: ImagePaths, vanished: Set<st
   let moved = 0;
   let duplicates = 0;
   let resolved = 0;
-  store.db.transaction(() => {
+  store.transaction(() => {
     for (const path of vanished) paths.markMissing(path);
     for (const [imageId, found] of gained) {
       const missing = paths.missingPathsOf(imageId);
@@ -158,6 +158,6 @@ function settleVanished(store: ProjectStore, paths: ImagePaths, vanished: Set<st
       const imageId = store.imageIdByPath(path);
       if (imageId !== undefined) paths.refreshPrimary(imageId);
     }
-  })();
+  });
   return { moved, duplicates, stillMissing: vanished.size - resolved };
 }

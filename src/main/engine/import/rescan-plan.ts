@@ -1,6 +1,6 @@
 /** What an import must read, given the files found now and the paths the project already knows. */
 import { sep } from 'node:path';
-import type { KnownPath } from './image-paths';
+import type { KnownPath } from '../store/image-paths';
 import type { ScannedFile } from './scan';
 
 export interface FileToRead {

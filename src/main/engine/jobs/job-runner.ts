@@ -125,7 +125,7 @@ export class JobRunner {
       message: `Starting ${kind}`,
       metrics: {},
       startedAt: Date.now(),
-      runId: store.startRun(kind, options),
+      runId: store.runs.start(kind, options),
     };
     const job: ActiveJob = { snapshot, store, cancel, resolveFinished };
     this.#active = job;
@@ -151,10 +151,10 @@ export class JobRunner {
 
   /** What outlives the job in the project: its log lines and the loss after each step. */
   #keep(job: ActiveJob, previous: JobSnapshot, update: ProgressUpdate): void {
-    if (update.log || update.phase !== previous.phase) keepSecondary(() => job.store.appendRunLog(job.snapshot.runId, update.message));
+    if (update.log || update.phase !== previous.phase) keepSecondary(() => job.store.runs.appendLog(job.snapshot.runId, update.message));
     const { step, epoch, loss } = update.metrics;
     if (step !== undefined && loss !== undefined && Number.isFinite(loss) && step !== previous.metrics.step) {
-      keepSecondary(() => job.store.appendRunLoss(job.snapshot.runId, { step, epoch: epoch ?? 0, loss }));
+      keepSecondary(() => job.store.runs.appendLoss(job.snapshot.runId, { step, epoch: epoch ?? 0, loss }));
     }
   }
 
@@ -178,13 +178,13 @@ export class JobRunner {
       // A job's task returns its own kind's result (tasks/index.ts types each), so kind and result agree.
     } as JobSnapshot;
     try {
-      store.finishRun(job.snapshot.runId, state, metrics, outcome.backend ?? null, outcome.result);
+      store.runs.finish(job.snapshot.runId, state, metrics, outcome.backend ?? null, outcome.result);
     } catch (error) {
       // A full disk can refuse even this; the job has still ended, and the next open marks its run interrupted.
       job.snapshot.message += ` (its run could not be recorded: ${(error as Error).message})`;
     }
     // After the run's state, which matters more where the disk has room for one write only.
-    keepSecondary(() => store.appendRunLog(job.snapshot.runId, message));
+    keepSecondary(() => store.runs.appendLog(job.snapshot.runId, message));
     this.#active = null;
     this.publish(job.snapshot);
     job.resolveFinished(job.snapshot);

@@ -23,7 +23,7 @@ export function loadEmbeddingMatrix(store: ProjectStore): EmbeddingMatrix {
   let data = new Float32Array(0);
   let dim = 0;
   let row = 0;
-  for (const { imageId, vector } of store.embeddingBytes()) {
+  for (const { imageId, vector } of store.outputs.embeddingBytes()) {
     if (row === rows) break; // the embed job may be adding rows while this reads
     if (dim === 0) {
       dim = vector.byteLength / 4;

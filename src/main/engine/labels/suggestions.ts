@@ -117,7 +117,7 @@ export function suggestLabels(store: ProjectStore, matrix: EmbeddingMatrix, coun
   const rows = Array.from(matrix.imageIds.keys());
   const unlabelled = rows.filter((row) => !labelled.has(matrix.imageIds[row]));
   const seeds = sample(rows.filter((row) => labelled.has(matrix.imageIds[row])), settings.seedLimit, rng);
-  const confidences = store.predictionConfidences();
+  const confidences = store.outputs.predictionConfidences();
   if (confidences.size === 0) return { strategy: 'diversity', suggestions: diversePicks(matrix, unlabelled, seeds, count, settings, rng) };
 
   const uncertain = uncertainPicks(matrix, unlabelled, seeds, count, confidences, settings.uncertainPerPick);

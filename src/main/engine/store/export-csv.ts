@@ -8,6 +8,6 @@ export function labelsCsv(store: ProjectStore): { text: string; rows: number } {
 }
 
 export function predictionsCsv(store: ProjectStore): { text: string; rows: number } {
-  const rows = store.predictionsForExport();
+  const rows = store.outputs.predictionsForExport();
   return { text: toCsv(['path', 'label', 'confidence'], rows.map((r) => [r.path, r.label, r.confidence.toFixed(6)])), rows: rows.length };
 }

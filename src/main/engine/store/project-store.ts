@@ -11,18 +11,12 @@ import type {
   ImageItem,
   ImageSort,
   ImportFailure,
-  JobKind,
-  JobResult,
-  LabelIssueInfo,
-  JobState,
-  MapPoint,
-  RunHistory,
-  RunLogLine,
-  RunLossPoint,
-  RunInfo,
 } from '../../../shared/contract';
 import { StudioError } from '../../../shared/contract';
-import { LabelHistory, type LabelActor, type LabelAssignment } from '../labels/history';
+import { ImagePaths } from './image-paths';
+import { LabelHistory, type LabelActor, type LabelAssignment } from './label-history';
+import { ModelOutputs } from './model-outputs';
+import { Runs } from './runs';
 import { schemaSql, schemaVersion } from './schema';
 import { acquireProjectLock, type ProjectLock } from './project-lock';
 import { checkDatabaseFile, damagedDatabaseError } from './database-file';
@@ -114,22 +108,16 @@ export interface NewImage {
   height: number;
 }
 
-interface RunRow {
-  id: number;
-  kind: JobKind;
-  state: JobState;
-  started_at: string;
-  finished_at: string | null;
-  backend: string | null;
-  options: string;
-  metrics: string;
-  result: string | null;
-}
-
 export class ProjectStore {
   readonly layout: ProjectLayout;
-  readonly db: Database.Database;
   readonly history: LabelHistory;
+  /** The runs with their results, logs and loss curves. */
+  readonly runs: Runs;
+  /** Embeddings, the map, predictions and label flags: what the models wrote. */
+  readonly outputs: ModelOutputs;
+  /** Every path each image was found at. */
+  readonly imagePathIndex: ImagePaths;
+  private readonly db: Database.Database;
 
   private constructor(
     dir: string,
@@ -139,6 +127,14 @@ export class ProjectStore {
     this.layout = new ProjectLayout(dir);
     this.db = db;
     this.history = new LabelHistory(db);
+    this.runs = new Runs(db);
+    this.outputs = new ModelOutputs(db);
+    this.imagePathIndex = new ImagePaths(db);
+  }
+
+  /** Runs `work` as one SQLite transaction: all of its writes land, or none do. */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
   }
 
   /**
@@ -451,78 +447,6 @@ export class ProjectStore {
     return new Set(this.db.prepare('SELECT t.image_id FROM test_images t JOIN labels l ON l.image_id = t.image_id').pluck().all() as number[]);
   }
 
-  // --- embeddings, map and predictions -------------------------------------------------------------------
-
-  saveEmbeddings(rows: { imageId: number; vector: Float32Array }[]): void {
-    const insert = this.db.prepare(
-      `INSERT INTO embeddings (image_id, vector, x, y) VALUES (?, ?, NULL, NULL)
-       ON CONFLICT(image_id) DO UPDATE SET vector = excluded.vector, x = NULL, y = NULL`,
-    );
-    this.db.transaction(() => {
-      for (const row of rows) insert.run(row.imageId, Buffer.from(row.vector.buffer, row.vector.byteOffset, row.vector.byteLength));
-    })();
-  }
-
-  embeddings(): { imageId: number; vector: Float32Array }[] {
-    const rows = this.db.prepare('SELECT image_id AS imageId, vector FROM embeddings ORDER BY image_id').all() as {
-      imageId: number;
-      vector: Buffer;
-    }[];
-    return rows.map((r) => ({
-      imageId: r.imageId,
-      vector: new Float32Array(r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + r.vector.byteLength)),
-    }));
-  }
-
-  /** Every stored embedding as raw float32 bytes, one row at a time, for readers that pack them into one matrix. */
-  *embeddingBytes(): Generator<{ imageId: number; vector: Buffer }> {
-    yield* this.db.prepare('SELECT image_id AS imageId, vector FROM embeddings ORDER BY image_id').iterate() as Iterable<{
-      imageId: number;
-      vector: Buffer;
-    }>;
-  }
-
-  saveMapPositions(rows: { imageId: number; x: number; y: number }[]): void {
-    const update = this.db.prepare('UPDATE embeddings SET x = ?, y = ? WHERE image_id = ?');
-    this.db.transaction(() => {
-      for (const row of rows) update.run(row.x, row.y, row.imageId);
-    })();
-  }
-
-  mapPoints(): MapPoint[] {
-    return this.db
-      .prepare(
-        `SELECT e.image_id AS id, e.x, e.y, l.class_id AS labelId, p.class_id AS predictedId
-         FROM embeddings e LEFT JOIN labels l ON l.image_id = e.image_id
-         LEFT JOIN predictions p ON p.image_id = e.image_id
-         WHERE e.x IS NOT NULL ORDER BY e.image_id`,
-      )
-      .all() as MapPoint[];
-  }
-
-  savePredictions(rows: { imageId: number; classId: number; confidence: number }[]): void {
-    const insert = this.db.prepare('INSERT OR REPLACE INTO predictions (image_id, class_id, confidence) VALUES (?, ?, ?)');
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM predictions').run();
-      for (const row of rows) insert.run(row.imageId, row.classId, row.confidence);
-    })();
-  }
-
-  /** The last fine-tune's confidence in its predicted class, by image id. */
-  predictionConfidences(): Map<number, number> {
-    const rows = this.db.prepare('SELECT image_id AS imageId, confidence FROM predictions').all() as { imageId: number; confidence: number }[];
-    return new Map(rows.map((r) => [r.imageId, r.confidence]));
-  }
-
-  predictionsForExport(): { path: string; label: string; confidence: number }[] {
-    return this.db
-      .prepare(
-        `SELECT i.path, c.name AS label, p.confidence FROM predictions p
-         JOIN images i ON i.id = p.image_id JOIN classes c ON c.id = p.class_id ORDER BY i.id`,
-      )
-      .all() as { path: string; label: string; confidence: number }[];
-  }
-
   labelsForExport(): { path: string; label: string }[] {
     return this.db
       .prepare(
@@ -546,102 +470,7 @@ export class ProjectStore {
     })();
   }
 
-  // --- runs -------------------------------------------------------------------------------------------------
 
-  startRun(kind: JobKind, options: Record<string, unknown>): number {
-    const info = this.db.prepare("INSERT INTO runs (kind, state, options) VALUES (?, 'running', ?)").run(kind, JSON.stringify(options));
-    return Number(info.lastInsertRowid);
-  }
-
-  finishRun(runId: number, state: JobState, metrics: Record<string, number>, backend: string | null, result?: JobResult): void {
-    this.db.transaction(() => {
-      this.db
-        .prepare("UPDATE runs SET state = ?, metrics = ?, backend = ?, finished_at = datetime('now') WHERE id = ?")
-        .run(state, JSON.stringify(metrics), backend, runId);
-      if (result) this.db.prepare('INSERT OR REPLACE INTO run_results (run_id, result) VALUES (?, ?)').run(runId, JSON.stringify(result));
-    })();
-  }
-
-  /** Runs left 'running' by a process that died are marked so, on open, rather than shown as live. */
-  markInterruptedRuns(): void {
-    this.db.prepare("UPDATE runs SET state = 'cancelled', finished_at = datetime('now') WHERE state = 'running'").run();
-  }
-
-  runs(limit = 50): RunInfo[] {
-    const rows = this.db.prepare(`SELECT ${runColumns} FROM runs r LEFT JOIN run_results ON run_results.run_id = r.id ORDER BY r.id DESC LIMIT ?`).all(limit) as RunRow[];
-    return rows.map(runInfoOf);
-  }
-
-  /** Replaces the flags of probably wrong labels with a fine-tune's (each with the label it was flagged with). */
-  saveLabelIssues(issues: { imageId: number; flaggedClassId: number; suggestedClassId: number; score: number }[]): void {
-    this.#replaceRows('label_issues', ['image_id', 'flagged_class_id', 'suggested_class_id', 'score'], issues.map((i) => [i.imageId, i.flaggedClassId, i.suggestedClassId, i.score]));
-  }
-
-  /** Replaces the chosen model's out-of-fold predictions with a fine-tune's, each with the label it was predicted for. */
-  saveHeldOutPredictions(rows: { imageId: number; labelledClassId: number; predictedClassId: number }[]): void {
-    this.#replaceRows('held_out_predictions', ['image_id', 'labelled_class_id', 'predicted_class_id'], rows.map((r) => [r.imageId, r.labelledClassId, r.predictedClassId]));
-  }
-
-  /** A fine-tune's table replaced whole, in one transaction: readers see the old rows or the new, never a mix. */
-  #replaceRows(table: 'label_issues' | 'held_out_predictions', columns: string[], rows: number[][]): void {
-    const insert = this.db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
-    this.db.transaction(() => {
-      this.db.exec(`DELETE FROM ${table}`);
-      for (const row of rows) insert.run(...row);
-    })();
-  }
-
-  /** Flags still standing (the image keeps the label it was flagged with), likeliest mistake first. */
-  labelIssues(): LabelIssueInfo[] {
-    return this.db
-      .prepare(
-        `SELECT li.image_id AS imageId, i.path, li.flagged_class_id AS labelId, li.suggested_class_id AS suggestedId, li.score
-         FROM label_issues li JOIN labels l ON l.image_id = li.image_id AND l.class_id = li.flagged_class_id JOIN images i ON i.id = li.image_id
-         ORDER BY li.score DESC, li.image_id`,
-      )
-      .all() as LabelIssueInfo[];
-  }
-
-  appendRunLog(runId: number, message: string): void {
-    this.db.prepare('INSERT INTO run_log (run_id, message) VALUES (?, ?)').run(runId, message);
-  }
-
-  appendRunLoss(runId: number, point: RunLossPoint): void {
-    this.db.prepare('INSERT OR REPLACE INTO run_losses (run_id, step, epoch, loss) VALUES (?, ?, ?, ?)').run(runId, point.step, point.epoch, point.loss);
-  }
-
-  /** A run with its log and its loss curve, thinned to at most `maxPoints` evenly spaced steps (the last kept). */
-  runHistory(runId: number, maxPoints: number): RunHistory | null {
-    const row = this.db.prepare(`SELECT ${runColumns} FROM runs r LEFT JOIN run_results ON run_results.run_id = r.id WHERE r.id = ?`).get(runId) as RunRow | undefined;
-    if (!row) return null;
-    const { count, last } = this.db.prepare('SELECT COUNT(*) AS count, MAX(step) AS last FROM run_losses WHERE run_id = ?').get(runId) as { count: number; last: number | null };
-    const stride = Math.max(1, Math.ceil(count / maxPoints));
-    const losses = this.db
-      .prepare(
-        `SELECT step, epoch, loss FROM (SELECT step, epoch, loss, ROW_NUMBER() OVER (ORDER BY step) - 1 AS n FROM run_losses WHERE run_id = ?)
-         WHERE n % ? = 0 OR step = ? ORDER BY step`,
-      )
-      .all(runId, stride, last ?? -1) as RunLossPoint[];
-    const log = this.db.prepare('SELECT at, message FROM run_log WHERE run_id = ? ORDER BY id').all(runId) as RunLogLine[];
-    return { run: runInfoOf(row), losses, log };
-  }
-}
-
-/** A run's row with its result, if it ended with one. */
-const runColumns = 'r.*, run_results.result AS result';
-
-function runInfoOf(r: RunRow): RunInfo {
-  return {
-    id: r.id,
-    kind: r.kind,
-    state: r.state,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    backend: r.backend,
-    options: JSON.parse(r.options) as Record<string, unknown>,
-    metrics: JSON.parse(r.metrics) as Record<string, number>,
-    result: r.result === null ? null : (JSON.parse(r.result) as JobResult),
-  };
 }
 
 /** The project's database, checked first so a damaged file is named and explained rather than half-read. */

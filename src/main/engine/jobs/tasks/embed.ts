@@ -25,7 +25,7 @@ export const embedTask: Task<EmbedResult> = async (context) => {
       const dim = h.shape[1];
       images.dispose();
       h.dispose();
-      store.saveEmbeddings(batchIds.map((imageId, i) => ({ imageId, vector: flat.slice(i * dim, (i + 1) * dim) })));
+      store.outputs.saveEmbeddings(batchIds.map((imageId, i) => ({ imageId, vector: flat.slice(i * dim, (i + 1) * dim) })));
       done += batchIds.length;
       const { imagesPerSecond, etaSeconds } = rateAndEta(done, imageIds.length, startedAt);
       report({
@@ -35,7 +35,7 @@ export const embedTask: Task<EmbedResult> = async (context) => {
         metrics: { embedded: done, imagesPerSecond, etaSeconds },
       });
     }
-    const embeddings = store.embeddings();
+    const embeddings = store.outputs.embeddings();
     const mapStartedAt = performance.now();
     const positions = await layoutMap(
       embeddings.map((e) => e.vector),
@@ -43,7 +43,7 @@ export const embedTask: Task<EmbedResult> = async (context) => {
       (fraction) => report({ fraction: 0.5 + 0.5 * fraction, phase: 'mapping', message: 'Laying out the 2-D map (UMAP)', metrics: {} }),
       signal,
     );
-    store.saveMapPositions(embeddings.map((e, i) => ({ imageId: e.imageId, x: positions[i][0], y: positions[i][1] })));
+    store.outputs.saveMapPositions(embeddings.map((e, i) => ({ imageId: e.imageId, x: positions[i][0], y: positions[i][1] })));
     return {
       result: { embedded: done, mapped: positions.length },
       metrics: { embedded: done, mapped: positions.length, mapSeconds: (performance.now() - mapStartedAt) / 1000 },

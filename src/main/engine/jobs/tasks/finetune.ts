@@ -145,7 +145,7 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   const chosenScore = candidates.find((c) => c.name === chosen)!;
   const chosenPredicted = chosen === 'finetune' ? fineTuned.predicted : frozenWays.predicted.get(chosen)!;
   const heldOut = heldOutReport(chosen, labels, chosenPredicted, classIds, chosenScore.measuredOn);
-  store.saveHeldOutPredictions(
+  store.outputs.saveHeldOutPredictions(
     imageIds.flatMap((imageId, i) => (chosenPredicted[i] < 0 ? [] : [{ imageId, labelledClassId: classIds[labels[i]], predictedClassId: classIds[chosenPredicted[i]] }])),
   );
   const advice = pretrainingAdvice(candidates);
@@ -161,7 +161,7 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
     suggestedClassId: classIds[suggested],
     score,
   }));
-  store.saveLabelIssues(labelIssues);
+  store.outputs.saveLabelIssues(labelIssues);
   if (labelIssues.length > 0) {
     const [probe, vote] = (['linear', 'knn'] as const).map((name) => frozenWays.scores.find((c) => c.name === name)!);
     const judge = `a linear probe on the region features and a neighbour vote on h (${percent(probe.accuracy ?? 0)} and ${percent(vote.accuracy ?? 0)} accurate by ${probe.measuredOn})`;
@@ -182,13 +182,13 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
     report({ fraction: 1, phase: 'predicting', message: 'Predicting every image', metrics: {} });
     const allIds = cache.imageIds();
     const predictions = await predictAll(model, cache, allIds);
-    store.savePredictions(allIds.map((imageId, i) => ({ imageId, classId: classIds[predictions[i].classIndex], confidence: predictions[i].confidence })));
+    store.outputs.savePredictions(allIds.map((imageId, i) => ({ imageId, classId: classIds[predictions[i].classIndex], confidence: predictions[i].confidence })));
     const predictedClass = new Map(allIds.map((imageId, i) => [imageId, classIds[predictions[i].classIndex]]));
     const test = testSetScore(allLabelled.filter((l) => testIds.has(l.imageId) && predictedClass.has(l.imageId)), predictedClass);
     if (test) report({ fraction: 1, phase: 'predicting', message: `On the test set: ${percent(test.accuracy)} (${test.correct} of ${test.images} right, 95 % interval ${percent(test.interval[0])}–${percent(test.interval[1])})`, metrics: {}, log: true });
     await saveClassifier(store.layout.classifier, model, { labels: classIds.map((id) => names.get(id) ?? String(id)), classIds }, inputSize);
     const { validated, accuracy } = chosenScore;
-    const result = { labelled: examples.length, validated, valAccuracy: accuracy, trainAccuracy: final.trainAccuracy, predicted: allIds.length, chosen, heldOut, test, candidates, advice, labelIssues: store.labelIssues() };
+    const result = { labelled: examples.length, validated, valAccuracy: accuracy, trainAccuracy: final.trainAccuracy, predicted: allIds.length, chosen, heldOut, test, candidates, advice, labelIssues: store.outputs.labelIssues() };
     const accuracyMetrics: Record<string, number> = accuracy === null ? {} : { valAccuracy: accuracy, valLow: chosenScore.interval![0], valHigh: chosenScore.interval![1] };
     return {
       result,

@@ -4,9 +4,15 @@
  */
 import type { Database } from 'better-sqlite3';
 import { sep } from 'node:path';
-import type { ScannedFile } from './scan';
 
 const afterSep = String.fromCharCode(sep.charCodeAt(0) + 1);
+
+/** A file as a scan finds it on disk. */
+export interface FoundFile {
+  path: string;
+  bytes: number;
+  mtimeMs: number;
+}
 
 export interface KnownPath {
   path: string;
@@ -31,14 +37,14 @@ export class ImagePaths {
   }
 
   /** Records (or re-points) a path to an image, as found on disk now. */
-  add(file: ScannedFile, imageId: number, root: string): void {
+  add(file: FoundFile, imageId: number, root: string): void {
     this.db
       .prepare('INSERT OR REPLACE INTO image_paths (path, image_id, root, bytes, mtime_ms, missing) VALUES (?, ?, ?, ?, ?, 0)')
       .run(file.path, imageId, root, file.bytes, file.mtimeMs);
   }
 
   /** The file is unchanged in content (its hash matched): remember its size and time so it is not read again. */
-  touch(file: ScannedFile): void {
+  touch(file: FoundFile): void {
     this.db.prepare('UPDATE image_paths SET bytes = ?, mtime_ms = ?, missing = 0 WHERE path = ?').run(file.bytes, file.mtimeMs, file.path);
   }
 
