@@ -19,8 +19,10 @@ export interface Trainee extends Replica {
 }
 
 export interface StepStrategy {
-  readonly name: 'one thread' | 'two threads';
-  /** Computes the gradient of NT-Xent over all the views and applies it; returns the loss. The views are disposed. */
+  /**
+   * Computes the gradient of NT-Xent over all the views and applies it; returns the loss. The caller owns the
+   * views and disposes them after; a strategy may free them sooner.
+   */
   step(views: ViewPair[], temperature: number, learningRate: number | undefined): Promise<number>;
 }
 
@@ -39,7 +41,6 @@ export interface StepPlan {
 }
 
 class OneThread implements StepStrategy {
-  readonly name = 'one thread';
   constructor(
     private readonly model: Trainee,
     private readonly imagesPerMicroBatch: number,
@@ -50,7 +51,7 @@ class OneThread implements StepStrategy {
     const made = [...microBatches.flat(), ...views.flat()];
     try {
       const { value, grads } = contrastiveGradients(this.model, trainableVariables(this.model), microBatches, (z1, z2) => ntXentLoss(z1, z2, temperature));
-      tf.dispose(made); // before the update, which needs memory of its own
+      tf.dispose(made); // the views too, before the update, which needs memory of its own
       this.model.optimizer.applyGradients(grads);
       tf.dispose(grads);
       const loss = (await value.data())[0];
@@ -63,7 +64,6 @@ class OneThread implements StepStrategy {
 }
 
 class TwoThreads implements StepStrategy {
-  readonly name = 'two threads';
   #peer: Promise<PeerLink> | null = null;
 
   constructor(
@@ -94,7 +94,7 @@ class TwoThreads implements StepStrategy {
         throw err;
       }
     } finally {
-      tf.dispose([...parts, ...views.flat()]);
+      tf.dispose(parts);
     }
   }
 
