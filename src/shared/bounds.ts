@@ -11,6 +11,8 @@ export interface Bound {
   whole?: boolean;
   /** min itself is excluded: a rate or a temperature must be above it. */
   aboveMin?: boolean;
+  /** With aboveMin: the least value a form's input offers (its min attribute), since min itself is refused. */
+  leastOffered?: number;
 }
 
 export const bounds = {
@@ -18,11 +20,11 @@ export const bounds = {
   batchSize: { label: 'Batch size', min: 2, max: 4096, whole: true },
   imageSize: { label: 'Image size', min: 8, max: 512, whole: true },
   microBatchSize: { label: 'The micro-batch', min: 1, max: 4096, whole: true },
-  temperature: { label: 'Temperature', min: 0, max: 10, aboveMin: true },
-  learningRate: { label: 'Learning rate', min: 0, max: 10, aboveMin: true },
+  temperature: { label: 'Temperature', min: 0, max: 10, aboveMin: true, leastOffered: 0.01 },
+  learningRate: { label: 'Learning rate', min: 0, max: 10, aboveMin: true, leastOffered: 1e-5 },
   colorStrength: { label: 'Colour strength', min: 0, max: 2 },
   probability: { label: 'A probability', min: 0, max: 1 },
-  cropArea: { label: 'A crop area', min: 0, max: 1, aboveMin: true },
+  cropArea: { label: 'A crop area', min: 0, max: 1, aboveMin: true, leastOffered: 0.01 },
 } as const satisfies Record<string, Bound>;
 
 export function withinBound(bound: Bound, value: number): boolean {
