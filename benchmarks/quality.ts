@@ -4,6 +4,7 @@
  *   npm run bench:quality -- [--datasets fashion-mnist,tinted] [--train 60000] [--test 10000]
  *     [--pretrain-minutes 10] [--budgets 10/class,1%,10%] [--draws 3] [--flip-labels 600] [--flip-fraction 0.05]
  *     [--reference-seconds 90] [--preset cpu] [--color-strength X] [--augment JSON] [--finetune-epochs N] [--backend wasm] [--root DIR]
+ *     [--checkpoint DIR] [--keep-checkpoint DIR]
  * For each dataset it writes a folder of PNG files (train/ and test/; Fashion-MNIST as it comes, or the tinted
  * stand-in for a colour folder whose colours say nothing of the class), imports it into a fresh project
  * (timed apart from the budget), runs the pretrain job within the budget, then for each label budget and draw
@@ -14,10 +15,13 @@
  * labels of which `--flip-fraction` were flipped on purpose, the recall and precision of the first 2×flipped flags.
  * Speed: the pretrain job's images/s against the same preset trained for `--reference-seconds` on the same
  * images held in memory, in this process (the pretraining speed the product's path should not lose).
+ * `--checkpoint DIR` skips pretraining: the project starts from that pretrain checkpoint (a project's
+ * models/pretrain, or one `--keep-checkpoint DIR` saved), so the few-label figures of two builds can be compared
+ * on the same encoder. One dataset at a time then, as a checkpoint belongs to one folder's run.
  */
-import { rmSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { FinetuneResult } from '../src/shared/contract';
@@ -56,6 +60,8 @@ const { values } = parseArgs({
     'finetune-epochs': { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
     root: { type: 'string', default: '.cache/bench' },
+    checkpoint: { type: 'string' },
+    'keep-checkpoint': { type: 'string' },
   },
 });
 
@@ -183,20 +189,9 @@ async function benchDataset(dataset: BenchDataset, backend: string) {
   try {
     const imported = await run.importFolder(bench);
     log(`${dataset}: imported ${imported.imported} images in ${imported.seconds.toFixed(0)} s`);
-    const referenceRate = await inMemoryImagesPerSecond(train, Number(values['reference-seconds']), backend);
-    log(`${dataset}: in-memory reference ${referenceRate.toFixed(1)} img/s`);
-    const budgetSeconds = Number(values['pretrain-minutes']) * 60;
-    const pretrained = await run.pretrain({ ...pretrainRequest(), epochs: 10_000, timeBudgetSeconds: budgetSeconds });
-    const pretrain = {
-      seconds: budgetSeconds,
-      imagesPerSecond: round(pretrained.metrics.imagesPerSecond, 1),
-      inMemoryImagesPerSecond: round(referenceRate, 1),
-      ratioToInMemory: round(pretrained.metrics.imagesPerSecond / referenceRate, 3),
-      epochs: round(pretrained.metrics.epoch ?? NaN, 2),
-      loss: round(pretrained.metrics.loss ?? NaN),
-      options: (pretrained.result as { options: unknown }).options,
-    };
+    const pretrain = checkpoint ? adoptCheckpoint(run, checkpoint) : await pretrainWithinBudget(run, train, backend);
     log(`${dataset}: pretrained ${JSON.stringify(pretrain)}`);
+    if (values['keep-checkpoint']) cpSync(run.engine.store.layout.pretrainCheckpoint, resolve(values['keep-checkpoint']), { recursive: true });
 
     const trainH = await embeddingsOf(run, bench.trainFiles);
     const testH = await embeddingsOf(run, bench.testFiles);
@@ -254,6 +249,29 @@ async function benchDataset(dataset: BenchDataset, backend: string) {
   }
 }
 
+/** The pretrain job within the budget, with its speed against the in-memory reference. */
+async function pretrainWithinBudget(run: ProductRun, train: ImageSet, backend: string) {
+  const referenceRate = await inMemoryImagesPerSecond(train, Number(values['reference-seconds']), backend);
+  log(`in-memory reference ${referenceRate.toFixed(1)} img/s`);
+  const budgetSeconds = Number(values['pretrain-minutes']) * 60;
+  const pretrained = await run.pretrain({ ...pretrainRequest(), epochs: 10_000, timeBudgetSeconds: budgetSeconds });
+  return {
+    seconds: budgetSeconds,
+    imagesPerSecond: round(pretrained.metrics.imagesPerSecond, 1),
+    inMemoryImagesPerSecond: round(referenceRate, 1),
+    ratioToInMemory: round(pretrained.metrics.imagesPerSecond / referenceRate, 3),
+    epochs: round(pretrained.metrics.epoch ?? NaN, 2),
+    loss: round(pretrained.metrics.loss ?? NaN),
+    options: (pretrained.result as { options: unknown }).options,
+  };
+}
+
+/** The project takes a saved pretrain checkpoint as if its own pretrain job had written it. */
+function adoptCheckpoint(run: ProductRun, saved: string) {
+  cpSync(saved, run.engine.store.layout.pretrainCheckpoint, { recursive: true });
+  return { checkpoint: values.checkpoint };
+}
+
 /** Label `count` train images, flip a fraction of them to another class, fine-tune, and see how many flags are flips. */
 async function flippedLabelRecall(run: ProductRun, trainFiles: string[], labels: Uint8Array) {
   const count = Number(values['flip-labels']);
@@ -270,6 +288,21 @@ async function flippedLabelRecall(run: ProductRun, trainFiles: string[], labels:
   return { labels: count, flipped: flips.size, flagsConsidered: flagged.length, flagsTotal: result.labelIssues.length, caught, recall: round(caught / flips.size), precision: round(flagged.length ? caught / flagged.length : 0), seconds: round(seconds, 1) };
 }
 
+/**
+ * A copy of --checkpoint taken before anything is removed: it may lie in the very project folder a run starts
+ * afresh (a previous run's models/pretrain).
+ */
+function savedCheckpoint(): string | undefined {
+  if (!values.checkpoint) return undefined;
+  const dir = resolve(values.checkpoint);
+  if (!existsSync(join(dir, 'state.json'))) throw new Error(`--checkpoint: ${dir} holds no pretrain checkpoint (no state.json)`);
+  if (values.datasets.includes(',')) throw new Error('--checkpoint: give one dataset (--datasets), the one the checkpoint was pretrained on');
+  const copy = join(mkdtempSync(join(tmpdir(), 'bench-checkpoint-')), 'pretrain');
+  cpSync(dir, copy, { recursive: true });
+  return copy;
+}
+
+const checkpoint = savedCheckpoint();
 const backend = await initBackend(values.backend);
 const started = performance.now();
 const results = [];

@@ -35,7 +35,7 @@ export class ProductRun {
     const started = performance.now();
     const job = await this.#finished(this.engine.call('importFolder', { folder: bench.folder, labelsFromSubfolders: false }));
     const seconds = (performance.now() - started) / 1000;
-    const paths = this.engine.store.imagePaths(this.engine.store.imageIds());
+    const paths = this.engine.store.images.paths(this.engine.store.images.ids());
     for (const [imageId, path] of paths) {
       const file = path.slice(bench.folder.length + 1).split('\\').join('/');
       this.imageIdOf.set(file, imageId);
@@ -65,7 +65,7 @@ export class ProductRun {
 
   /** Replaces every label with the given ones (file → class index). */
   async setLabels(labels: Map<string, number>): Promise<void> {
-    const labelled = this.engine.store.labelledImages().map((l) => l.imageId);
+    const labelled = this.engine.store.labels.labelled().map((l) => l.imageId);
     if (labelled.length > 0) await this.engine.call('setLabels', { imageIds: labelled, classId: null });
     const byClass = new Map<number, number[]>();
     for (const [file, classIndex] of labels) byClass.set(classIndex, [...(byClass.get(classIndex) ?? []), this.imageIdOf.get(file)!]);
@@ -80,7 +80,7 @@ export class ProductRun {
 
   /** The fine-tuned model's class index per image file, as the app stored its predictions. */
   predictions(): Map<string, number> {
-    const classIndexByName = new Map(this.#classIds.map((id, index) => [this.engine.store.classById(id).name, index]));
+    const classIndexByName = new Map(this.#classIds.map((id, index) => [this.engine.store.labels.classById(id).name, index]));
     return new Map(this.engine.store.outputs.predictionsForExport().map((p) => [this.#fileOfPath.get(p.path)!, classIndexByName.get(p.label)!]));
   }
 

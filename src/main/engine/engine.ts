@@ -105,7 +105,7 @@ export class Engine implements CommandHandlers {
 
   /** An image's file on disk (its primary path), or null when unknown or gone. */
   imagePath(imageId: number): string | null {
-    const path = this.#store?.imagePaths([imageId]).get(imageId);
+    const path = this.#store?.images.paths([imageId]).get(imageId);
     return path && existsSync(path) ? path : null;
   }
 
@@ -151,19 +151,19 @@ export class Engine implements CommandHandlers {
         ? {
             images: store.count('images'),
             failed: store.count('import_failures'),
-            duplicates: store.duplicatePathCount(),
+            duplicates: store.images.duplicatePathCount(),
             labelled: store.count('labels'),
             classes: store.count('classes'),
             embeddings: store.count('embeddings'),
             predictions: store.count('predictions'),
             labelIssues: store.outputs.labelIssues().length,
-            testImages: store.testImageIds().size,
+            testImages: store.labels.testImageIds().size,
           }
         : empty),
       hasPretrainedEncoder: Boolean(store && hasPretrainedEncoder(store.layout.pretrainCheckpoint)),
       hasClassifier: Boolean(store && existsSync(join(store.layout.classifier, 'model.json'))),
       labelTarget: { min: 0.01, max: 0.1 },
-      roots: store?.roots() ?? [],
+      roots: store?.images.roots() ?? [],
       runs: store?.runs.list() ?? [],
       activeJob: this.#jobs.active,
     };
@@ -228,15 +228,15 @@ export class Engine implements CommandHandlers {
 
   async listImages(args: Args<'listImages'>): Promise<CommandResults['listImages']> {
     const { filter, classId, offset, limit, ...view } = args;
-    return this.store.listImages(filter, classId, offset, limit, view);
+    return this.store.images.list(filter, classId, offset, limit, view);
   }
 
   async listImageIds({ filter, classId, ...options }: Args<'listImageIds'>): Promise<CommandResults['listImageIds']> {
-    return this.store.listImageIds(filter, classId, options);
+    return this.store.images.listIds(filter, classId, options);
   }
 
   async getImages({ imageIds }: Args<'getImages'>): Promise<CommandResults['getImages']> {
-    return this.store.imageItems(imageIds);
+    return this.store.images.items(imageIds);
   }
 
   async listLabelIssues(): Promise<CommandResults['listLabelIssues']> {
@@ -246,49 +246,49 @@ export class Engine implements CommandHandlers {
   async setTestImages({ imageIds, inTest }: Args<'setTestImages'>): Promise<CommandResults['setTestImages']> {
     const store = this.store;
     if (inTest) {
-      const labelled = new Set(store.labelledImages().map((l) => l.imageId));
+      const labelled = new Set(store.labels.labelled().map((l) => l.imageId));
       const unlabelled = imageIds.filter((id) => !labelled.has(id));
       const [noun, verb] = unlabelled.length === 1 ? ['image', 'has'] : ['images', 'have'];
       if (unlabelled.length) throw new StudioError(`Only labelled images can test a model; ${noun} ${unlabelled.slice(0, 5).join(', ')}${unlabelled.length > 5 ? ` (and ${unlabelled.length - 5} more)` : ''} ${verb} no label`);
     }
-    const changed = store.setTestImages(imageIds, inTest);
-    return { changed, testImages: store.testImageIds().size };
+    const changed = store.labels.setTestImages(imageIds, inTest);
+    return { changed, testImages: store.labels.testImageIds().size };
   }
 
   async holdOutTestSet({ fraction, seed }: Args<'holdOutTestSet'>): Promise<CommandResults['holdOutTestSet']> {
     const store = this.store;
-    store.clearTestImages();
-    store.setTestImages(testSetDraw(store.labelledImages(), fraction, new Rng(seed)), true);
-    return { testImages: store.testImageIds().size };
+    store.labels.clearTestImages();
+    store.labels.setTestImages(testSetDraw(store.labels.labelled(), fraction, new Rng(seed)), true);
+    return { testImages: store.labels.testImageIds().size };
   }
 
   async listFailures(): Promise<CommandResults['listFailures']> {
-    return this.store.failures();
+    return this.store.images.failures();
   }
 
   async listClasses(): Promise<CommandResults['listClasses']> {
-    return this.store.listClasses();
+    return this.store.labels.classes();
   }
 
   async createClass({ name, color }: Args<'createClass'>): Promise<CommandResults['createClass']> {
-    return this.store.createClass(name, color);
+    return this.store.labels.createClass(name, color);
   }
 
   async renameClass({ classId, name }: Args<'renameClass'>): Promise<CommandResults['renameClass']> {
-    return this.store.renameClass(classId, name);
+    return this.store.labels.renameClass(classId, name);
   }
 
   async recolorClass({ classId, color }: Args<'recolorClass'>): Promise<CommandResults['recolorClass']> {
-    return this.store.recolorClass(classId, color);
+    return this.store.labels.recolorClass(classId, color);
   }
 
   async mergeClasses({ sourceIds, targetId }: Args<'mergeClasses'>): Promise<CommandResults['mergeClasses']> {
-    const moved = this.store.mergeClasses(sourceIds, targetId);
+    const moved = this.store.labels.mergeClasses(sourceIds, targetId);
     return { moved, history: this.#history() };
   }
 
   async deleteClass({ classId }: Args<'deleteClass'>): Promise<CommandResults['deleteClass']> {
-    const unlabelled = this.store.deleteClass(classId);
+    const unlabelled = this.store.labels.deleteClass(classId);
     return { unlabelled, history: this.#history() };
   }
 
@@ -308,7 +308,7 @@ export class Engine implements CommandHandlers {
 
   async suggestLabels({ count }: Args<'suggestLabels'>): Promise<CommandResults['suggestLabels']> {
     const plan = suggestLabels(this.store, this.#embeddings(), count);
-    const items = new Map(this.store.imageItems(plan.suggestions.map((s) => s.imageId)).map((item) => [item.id, item]));
+    const items = new Map(this.store.images.items(plan.suggestions.map((s) => s.imageId)).map((item) => [item.id, item]));
     return {
       strategy: plan.strategy,
       suggestions: plan.suggestions.map((s) => ({ image: items.get(s.imageId)!, reason: s.reason, score: s.score })),
@@ -320,7 +320,7 @@ export class Engine implements CommandHandlers {
     const row = matrix.rowOf.get(imageId);
     if (row === undefined) throw new StudioError(`Image ${imageId} has no embedding yet; compute the map again to include it`);
     const neighbours = nearestNeighbours(matrix, row, count);
-    const items = this.store.imageItems(neighbours.map((n) => matrix.imageIds[n.row]));
+    const items = this.store.images.items(neighbours.map((n) => matrix.imageIds[n.row]));
     return items.map((image, i) => ({ image, similarity: neighbours[i].similarity }));
   }
 
@@ -333,9 +333,9 @@ export class Engine implements CommandHandlers {
   }
 
   async setLabels({ imageIds, classId }: Args<'setLabels'>): Promise<CommandResults['setLabels']> {
-    const unknown = this.store.unknownImageIds(imageIds);
+    const unknown = this.store.images.unknownIds(imageIds);
     if (unknown.length) throw new StudioError(`No image with id ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''} in this project`);
-    const changed = this.store.setLabels(imageIds, classId);
+    const changed = this.store.labels.set(imageIds, classId);
     return { changed, history: this.store.history.state() };
   }
 
@@ -345,17 +345,17 @@ export class Engine implements CommandHandlers {
       throw new StudioError(`${csvPath}: ${error.code === 'ENOENT' ? 'file not found' : error.message}`);
     });
     const rows = parseLabelsCsv(text, csvPath);
-    const roots = store.roots();
+    const roots = store.images.roots();
     const unmatched: string[] = [];
     const labels: { imageId: number; className: string }[] = [];
     store.transaction(() => {
       for (const row of rows) {
         const candidates = isAbsolute(row.path) ? [row.path] : [resolve(dirname(csvPath), row.path), ...roots.map((r) => join(r, row.path))];
-        const imageId = candidates.map((p) => store.imageIdByPath(p)).find((id) => id !== undefined);
+        const imageId = candidates.map((p) => store.images.idByPath(p)).find((id) => id !== undefined);
         if (imageId === undefined) unmatched.push(row.path);
         else labels.push({ imageId, className: row.label });
       }
-      store.applyLabelsByName(labels, 'csv', `labels from ${basename(csvPath)}`);
+      store.labels.applyByName(labels, 'csv', `labels from ${basename(csvPath)}`);
     });
     return { labelled: new Set(labels.map((l) => l.imageId)).size, unmatched };
   }

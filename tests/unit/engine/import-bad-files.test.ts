@@ -60,8 +60,8 @@ test('every kind of bad file is reported with its path and reason, and the good 
     'pipe.jpg': 'not a regular file (a FIFO, socket or device)',
     'caf\ufffd.png': 'the name is not valid UTF-8; rename it to import it',
   });
-  assert.deepEqual(store.listImages('all', undefined, 0, 10).items.map((i) => i.relPath).sort(), ['folder.jpg/inside.png', 'good.png', longName]);
-  assert.deepEqual(store.failures().map((f) => f.path).sort(), result.failed.map((f) => f.path).sort(), 'the failures stay listed');
+  assert.deepEqual(store.images.list('all', undefined, 0, 10).items.map((i) => i.relPath).sort(), ['folder.jpg/inside.png', 'good.png', longName]);
+  assert.deepEqual(store.images.failures().map((f) => f.path).sort(), result.failed.map((f) => f.path).sort(), 'the failures stay listed');
 });
 
 test('a path longer than the system allows is reported, not thrown', async () => {

@@ -49,9 +49,9 @@ test('import stores one row per distinct image, a thumbnail each, and a reason f
   assert.equal(reasons['empty.jpg'], 'empty file (0 bytes)');
   assert.match(reasons['notes.png'], /not an image/);
   assert.match(reasons['truncated.jpg'], /truncated or corrupt/);
-  assert.deepEqual(store.failures().map((f) => f.path).sort(), result.failed.map((f) => f.path).sort());
+  assert.deepEqual(store.images.failures().map((f) => f.path).sort(), result.failed.map((f) => f.path).sort());
 
-  const items = store.listImages('all', undefined, 0, 10).items;
+  const items = store.images.list('all', undefined, 0, 10).items;
   assert.deepEqual(items.map((i) => i.relPath).sort(), ['a.png', 'nested/c.webp', 'nested/deeper/b.jpg']);
   const wide = items.find((i) => i.relPath === 'nested/c.webp')!;
   assert.deepEqual([wide.width, wide.height], [40, 20]);

@@ -71,7 +71,7 @@ test('every format sharp writes here is imported with its size, a WebP thumbnail
   assert.deepEqual(result.failed, []);
   assert.equal(result.imported, 6);
 
-  const items = store.listImages('all', undefined, 0, 10).items;
+  const items = store.images.list('all', undefined, 0, 10).items;
   assert.deepEqual(items.map((i) => i.relPath).sort(), Object.keys(writers).sort());
   const cache = (await PixelCache.build(store, defaultCacheSide, (p) => assert.equal(p.total, 0, 'nothing left to cache'))).cache;
   assert.deepEqual(cache.imageIds(), items.map((i) => i.id).sort((a, b) => a - b));
@@ -96,7 +96,7 @@ test('a GIF is read by its first frame', async () => {
   );
   assert.equal((await sharp(path).metadata()).pages, 2, 'the test file really has two frames');
   assert.equal(result.imported, 1);
-  const item = store.listImages('all', undefined, 0, 1).items[0];
+  const item = store.images.list('all', undefined, 0, 1).items[0];
   assert.deepEqual([item.width, item.height], [8, 8], 'one frame, not the strip of frames');
   const pixels = cachedPixels(store, item.id);
   assert.ok(meanRgb(pixels)[0] < 20, `first frame is black, got ${meanRgb(pixels)}`);
@@ -119,7 +119,7 @@ test('EXIF orientation 6 is applied: sides swapped, and the thumbnail and cache 
     halves(40, 20, [255, 0, 0], [0, 0, 255]).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toFile(p),
   );
   assert.equal(result.imported, 1);
-  const item = store.listImages('all', undefined, 0, 1).items[0];
+  const item = store.images.list('all', undefined, 0, 1).items[0];
   assert.deepEqual([item.width, item.height], [20, 40]);
   const thumb = await sharp(store.layout.thumbnail(item.id)).raw().toBuffer({ resolveWithObject: true });
   const at = (x: number, y: number) => [...thumb.data.subarray((y * thumb.info.width + x) * 3, (y * thumb.info.width + x) * 3 + 3)];
@@ -153,7 +153,7 @@ test('grey, CMYK, 16-bit and transparent images are all stored as 8-bit RGB', as
     'deep.png': [20, 180, 90],
     'alpha.png': [40, 60, 220], // the alpha channel is dropped, the colour kept
   };
-  for (const item of store.listImages('all', undefined, 0, 10).items) {
+  for (const item of store.images.list('all', undefined, 0, 10).items) {
     const mean = meanRgb(cachedPixels(store, item.id));
     expected[item.relPath].forEach((value, c) =>
       assert.ok(Math.abs(mean[c] - value) <= 12, `${item.relPath}: channel ${c} is ${mean[c].toFixed(1)}, expected ${value}`),

@@ -29,11 +29,11 @@ test('the same bytes under two paths are one image with both paths, listed by th
   const result = await importFolder(store, root);
   assert.equal(result.imported, 2);
   assert.equal(result.duplicates, 1);
-  const a = store.imageIdByPath(join(root, 'a.png'))!;
-  assert.equal(store.imageIdByPath(join(root, 'copy-of-a.png')), a);
+  const a = store.images.idByPath(join(root, 'a.png'))!;
+  assert.equal(store.images.idByPath(join(root, 'copy-of-a.png')), a);
   assert.equal(primaryPath(store, a), join(root, 'a.png'), 'the first path found stays the primary one');
-  assert.deepEqual(store.listImages('duplicates', undefined, 0, 10).items.map((i) => i.id), [a]);
-  assert.equal(store.duplicatePathCount(), 1);
+  assert.deepEqual(store.images.list('duplicates', undefined, 0, 10).items.map((i) => i.id), [a]);
+  assert.equal(store.images.duplicatePathCount(), 1);
 });
 
 test('a rescan adds new files, re-reads changed ones, marks deleted ones missing and follows moved ones by hash', async () => {
@@ -44,10 +44,10 @@ test('a rescan adds new files, re-reads changed ones, marks deleted ones missing
   await writeImage(join(root, 'same.png'), { rgb: [40, 40, 40] });
   const store = newProject();
   await importFolder(store, root);
-  const id = (name: string) => store.imageIdByPath(join(root, name))!;
+  const id = (name: string) => store.images.idByPath(join(root, name))!;
   const [deletedId, movedId, editedId] = [id('deleted.png'), id('moved.png'), id('edited.png')];
-  const cat = store.createClass('cat');
-  store.setLabels([deletedId, movedId, editedId], cat.id);
+  const cat = store.labels.createClass('cat');
+  store.labels.set([deletedId, movedId, editedId], cat.id);
   const editedThumbnail = readFileSync(store.layout.thumbnail(editedId));
 
   rmSync(join(root, 'deleted.png'));
@@ -64,11 +64,11 @@ test('a rescan adds new files, re-reads changed ones, marks deleted ones missing
 
   assert.equal(store.count('images'), 5, 'the deleted image is kept');
   assert.equal(primaryPath(store, movedId), join(root, 'elsewhere', 'moved-here.png'));
-  assert.equal(store.imageIdByPath(join(root, 'moved.png')), undefined, 'the old path of a moved file is dropped');
+  assert.equal(store.images.idByPath(join(root, 'moved.png')), undefined, 'the old path of a moved file is dropped');
   assert.deepEqual(pathRows(store).filter((r) => r.missing).map((r) => r.path), [join(root, 'deleted.png')]);
   assert.equal(id('edited.png'), editedId, 'a changed file keeps its image (and label), with new content');
   assert.notDeepEqual(readFileSync(store.layout.thumbnail(editedId)), editedThumbnail, 'its thumbnail is redone');
-  const labelled = new Map(store.labelledImages().map((l) => [l.imageId, l.classId]));
+  const labelled = new Map(store.labels.labelled().map((l) => [l.imageId, l.classId]));
   for (const kept of [deletedId, movedId, editedId]) assert.equal(labelled.get(kept), cat.id, `image ${kept} keeps its label`);
 
   const again = await importFolder(store, root);
@@ -86,7 +86,7 @@ test('a file deleted in one rescan and found under a new name in a later one has
   const bytes = await writeImage(join(root, 'a.png'), { rgb: [70, 10, 10] });
   const store = newProject();
   await importFolder(store, root);
-  const imageId = store.imageIdByPath(join(root, 'a.png'))!;
+  const imageId = store.images.idByPath(join(root, 'a.png'))!;
   rmSync(join(root, 'a.png'));
   assert.equal((await importFolder(store, root)).missing, 1);
   writeFileSync(join(root, 'renamed.png'), bytes);
@@ -104,14 +104,14 @@ test('an ImageFolder layout becomes labels on request, keeping labels the user a
   const store = newProject();
   const plain = await importFolder(store, root);
   assert.equal(plain.labelled, 0, 'without the option nothing is labelled');
-  const bird = store.createClass('bird');
-  store.setLabels([store.imageIdByPath(join(root, 'cat', '2.png'))!], bird.id);
+  const bird = store.labels.createClass('bird');
+  store.labels.set([store.images.idByPath(join(root, 'cat', '2.png'))!], bird.id);
 
   const result = await importFolder(store, root, { labelsFromSubfolders: true });
   assert.equal(result.labelled, 2);
-  const names = new Map(store.listClasses().map((c) => [c.id, c.name]));
-  const labelOf = new Map(store.labelledImages().map((l) => [l.imageId, names.get(l.classId)]));
-  const label = (rel: string) => labelOf.get(store.imageIdByPath(join(root, rel))!);
+  const names = new Map(store.labels.classes().map((c) => [c.id, c.name]));
+  const labelOf = new Map(store.labels.labelled().map((l) => [l.imageId, names.get(l.classId)]));
+  const label = (rel: string) => labelOf.get(store.images.idByPath(join(root, rel))!);
   assert.equal(label('cat/1.png'), 'cat');
   assert.equal(label('cat/2.png'), 'bird', "the user's label wins");
   assert.equal(label('dog/nested/3.png'), 'dog', 'the first sub-folder names the class');
@@ -119,9 +119,9 @@ test('an ImageFolder layout becomes labels on request, keeping labels the user a
 
   // Undo takes back the folder labels and the classes they created; the user's class stays.
   store.history.undo();
-  assert.deepEqual(store.listClasses().map((c) => c.name), ['bird']);
+  assert.deepEqual(store.labels.classes().map((c) => c.name), ['bird']);
   store.history.redo();
-  assert.deepEqual(store.listClasses().map((c) => c.name).sort(), ['bird', 'cat', 'dog']);
+  assert.deepEqual(store.labels.classes().map((c) => c.name).sort(), ['bird', 'cat', 'dog']);
 });
 
 test('several folders and single files import at once; a path that does not exist is reported', async () => {
@@ -142,7 +142,7 @@ test('several folders and single files import at once; a path that does not exis
       [join(base, 'loose', 'notes.txt'), 'not an image (unsupported file ending)'],
     ],
   );
-  assert.deepEqual(store.roots(), [join(base, 'one'), join(base, 'two')]);
+  assert.deepEqual(store.images.roots(), [join(base, 'one'), join(base, 'two')]);
   // Rescanning one dropped file does not take its unimported sibling, or the other folders, as missing.
   const again = await importPaths(store, [join(base, 'loose', 'c.jpg')]);
   assert.deepEqual([again.imported, again.missing], [0, 0]);
@@ -155,8 +155,8 @@ test('labels from the sub-folders of several folders imported together are one u
   const store = newProject();
   const result = await importPaths(store, [join(base, 'first'), join(base, 'second')], { labelsFromSubfolders: true });
   assert.equal(result.labelled, 2);
-  assert.deepEqual(store.listClasses().map((c) => c.name).sort(), ['cat', 'dog']);
+  assert.deepEqual(store.labels.classes().map((c) => c.name).sort(), ['cat', 'dog']);
   store.history.undo();
-  assert.deepEqual(store.labelledImages(), [], 'one undo takes back the labels of both folders');
-  assert.deepEqual(store.listClasses(), []);
+  assert.deepEqual(store.labels.labelled(), [], 'one undo takes back the labels of both folders');
+  assert.deepEqual(store.labels.classes(), []);
 });

@@ -6,10 +6,10 @@ import { storeWithImages } from '../../helpers/store';
 /** Five images: 1–3 labelled cat, 4–5 dog. */
 function catsAndDogs() {
   const store = storeWithImages(5);
-  const cat = store.createClass('cat').id;
-  const dog = store.createClass('dog').id;
-  store.setLabels([1, 2, 3], cat);
-  store.setLabels([4, 5], dog);
+  const cat = store.labels.createClass('cat').id;
+  const dog = store.labels.createClass('dog').id;
+  store.labels.set([1, 2, 3], cat);
+  store.labels.set([4, 5], dog);
   return { store, cat, dog };
 }
 
@@ -23,12 +23,12 @@ test('flagged labels are listed likeliest first, filtered and sorted in the grid
     [5, dog, cat, '/data/img5.png'],
     [2, cat, dog, '/data/img2.png'],
   ]);
-  assert.deepEqual(store.listImages('labelIssues', undefined, 0, 10, { sort: 'labelIssue' }).items.map((i) => i.id), [5, 2]);
+  assert.deepEqual(store.images.list('labelIssues', undefined, 0, 10, { sort: 'labelIssue' }).items.map((i) => i.id), [5, 2]);
 
   // Relabelled (to anything): the flag no longer stands; undone, it stands again.
-  store.setLabels([5], cat);
+  store.labels.set([5], cat);
   assert.deepEqual(store.outputs.labelIssues().map((i) => i.imageId), [2]);
-  assert.equal(store.listImages('labelIssues', undefined, 0, 10).total, 1);
+  assert.equal(store.images.list('labelIssues', undefined, 0, 10).total, 1);
   store.history.undo();
   assert.deepEqual(store.outputs.labelIssues().map((i) => i.imageId), [5, 2]);
 
@@ -46,15 +46,15 @@ test("a confusion-matrix cell lists the images labelled one class that the chose
     { imageId: 3, labelledClassId: cat, predictedClassId: dog },
     { imageId: 4, labelledClassId: dog, predictedClassId: dog },
   ]);
-  const cell = (labelled: number, predicted: number) => store.listImageIds('heldOut', labelled, { predictedClassId: predicted });
+  const cell = (labelled: number, predicted: number) => store.images.listIds('heldOut', labelled, { predictedClassId: predicted });
   assert.deepEqual(cell(cat, dog), [2, 3]);
   assert.deepEqual(cell(cat, cat), [1]);
   assert.deepEqual(cell(dog, cat), []);
-  assert.equal(store.listImages('heldOut', dog, 0, 10, { predictedClassId: dog }).total, 1);
+  assert.equal(store.images.list('heldOut', dog, 0, 10, { predictedClassId: dog }).total, 1);
   // Relabelled since, an image has left the cell; the filter needs both classes.
-  store.setLabels([3], dog);
+  store.labels.set([3], dog);
   assert.deepEqual(cell(cat, dog), [2]);
-  assert.throws(() => store.listImageIds('heldOut', cat), /needs a predictedClassId/);
+  assert.throws(() => store.images.listIds('heldOut', cat), /needs a predictedClassId/);
   // The next fine-tune's predictions replace these.
   store.outputs.saveHeldOutPredictions([]);
   assert.deepEqual(cell(cat, dog), []);
@@ -63,17 +63,17 @@ test("a confusion-matrix cell lists the images labelled one class that the chose
 
 test('the test set holds labelled images until taken out, and an unlabelled one tests nothing', () => {
   const { store } = catsAndDogs();
-  assert.equal(store.setTestImages([2, 4, 4], true), 2);
-  assert.deepEqual([...store.testImageIds()].sort(), [2, 4]);
-  assert.deepEqual(store.listImageIds('test', undefined), [2, 4]);
+  assert.equal(store.labels.setTestImages([2, 4, 4], true), 2);
+  assert.deepEqual([...store.labels.testImageIds()].sort(), [2, 4]);
+  assert.deepEqual(store.images.listIds('test', undefined), [2, 4]);
   // Unlabelled, it leaves the set's count and filter; labelled again, it is back.
-  store.setLabels([4], null);
-  assert.deepEqual([...store.testImageIds()], [2]);
-  assert.deepEqual(store.listImageIds('test', undefined), [2]);
+  store.labels.set([4], null);
+  assert.deepEqual([...store.labels.testImageIds()], [2]);
+  assert.deepEqual(store.images.listIds('test', undefined), [2]);
   store.history.undo();
-  assert.deepEqual([...store.testImageIds()].sort(), [2, 4]);
-  assert.equal(store.setTestImages([2], false), 1);
-  assert.equal(store.clearTestImages(), 1);
-  assert.equal(store.testImageIds().size, 0);
+  assert.deepEqual([...store.labels.testImageIds()].sort(), [2, 4]);
+  assert.equal(store.labels.setTestImages([2], false), 1);
+  assert.equal(store.labels.clearTestImages(), 1);
+  assert.equal(store.labels.testImageIds().size, 0);
   store.close();
 });

@@ -25,43 +25,43 @@ test('a non-empty folder without a project is refused with its path in the messa
 test('reopening a project keeps its images and labels', () => {
   const store = storeWithImages(3);
   const dir = store.layout.dir;
-  const cat = store.createClass('cat');
-  store.setLabels([1, 2], cat.id);
+  const cat = store.labels.createClass('cat');
+  store.labels.set([1, 2], cat.id);
   store.close();
   const again = ProjectStore.open(dir);
   assert.equal(again.count('images'), 3);
-  assert.deepEqual(again.listClasses().map((c) => [c.name, c.count]), [['cat', 2]]);
+  assert.deepEqual(again.labels.classes().map((c) => [c.name, c.count]), [['cat', 2]]);
   again.close();
 });
 
 test('labels can be assigned, moved to another class and cleared', () => {
   const store = storeWithImages(4);
-  const cat = store.createClass('cat');
-  const dog = store.createClass('dog', '#00aa00');
-  assert.equal(store.setLabels([1, 2, 3], cat.id), 3);
-  assert.equal(store.setLabels([3], dog.id), 1);
-  assert.equal(store.setLabels([1], null), 1);
-  assert.deepEqual(store.listClasses().map((c) => [c.name, c.color, c.count]), [
+  const cat = store.labels.createClass('cat');
+  const dog = store.labels.createClass('dog', '#00aa00');
+  assert.equal(store.labels.set([1, 2, 3], cat.id), 3);
+  assert.equal(store.labels.set([3], dog.id), 1);
+  assert.equal(store.labels.set([1], null), 1);
+  assert.deepEqual(store.labels.classes().map((c) => [c.name, c.color, c.count]), [
     ['cat', cat.color, 1],
     ['dog', '#00aa00', 1],
   ]);
-  assert.deepEqual(store.listImages('unlabelled', undefined, 0, 10).items.map((i) => i.id), [1, 4]);
-  assert.deepEqual(store.listImages('class', dog.id, 0, 10).items.map((i) => i.id), [3]);
-  assert.throws(() => store.setLabels([1], 999), /No class with id 999/);
-  assert.throws(() => store.createClass('cat'), /already exists/);
+  assert.deepEqual(store.images.list('unlabelled', undefined, 0, 10).items.map((i) => i.id), [1, 4]);
+  assert.deepEqual(store.images.list('class', dog.id, 0, 10).items.map((i) => i.id), [3]);
+  assert.throws(() => store.labels.set([1], 999), /No class with id 999/);
+  assert.throws(() => store.labels.createClass('cat'), /already exists/);
 });
 
 test('listImages pages through images in import order with a total', () => {
   const store = storeWithImages(7);
-  const page = store.listImages('all', undefined, 5, 5);
+  const page = store.images.list('all', undefined, 5, 5);
   assert.equal(page.total, 7);
   assert.deepEqual(page.items.map((i) => i.id), [6, 7]);
 });
 
 test('embeddings round-trip as float32 and map positions join labels and predictions', () => {
   const store = storeWithImages(2);
-  const cls = store.createClass('a');
-  store.setLabels([2], cls.id);
+  const cls = store.labels.createClass('a');
+  store.labels.set([2], cls.id);
   store.outputs.saveEmbeddings([
     { imageId: 1, vector: new Float32Array([0.5, -1.25, 3]) },
     { imageId: 2, vector: new Float32Array([1, 2, 3]) },

@@ -10,10 +10,10 @@ import { readProjectDatabase } from '../../helpers/project-db';
 
 test('each setLabels is one change that undo reverts and redo re-applies', () => {
   const store = storeWithImages(4);
-  const cat = store.createClass('cat');
-  const dog = store.createClass('dog');
-  assert.equal(store.setLabels([1, 2, 3], cat.id), 3);
-  assert.equal(store.setLabels([3, 4], dog.id), 2);
+  const cat = store.labels.createClass('cat');
+  const dog = store.labels.createClass('dog');
+  assert.equal(store.labels.set([1, 2, 3], cat.id), 3);
+  assert.equal(store.labels.set([3, 4], dog.id), 2);
   assert.deepEqual(labelsOf(store, 4), [cat.id, cat.id, dog.id, dog.id]);
   assert.deepEqual(store.history.state(), { canUndo: true, canRedo: false, nextUndo: '2 images → dog', nextRedo: null });
 
@@ -30,13 +30,13 @@ test('each setLabels is one change that undo reverts and redo re-applies', () =>
 
 test('a new change after an undo discards the redo branch', () => {
   const store = storeWithImages(3);
-  const cat = store.createClass('cat');
-  store.setLabels([1], cat.id);
-  store.setLabels([2], cat.id);
+  const cat = store.labels.createClass('cat');
+  store.labels.set([1], cat.id);
+  store.labels.set([2], cat.id);
   store.history.undo();
-  store.setLabels([3], null); // image 3 has no label: nothing changes, so the redo branch stays
+  store.labels.set([3], null); // image 3 has no label: nothing changes, so the redo branch stays
   assert.equal(store.history.state().canRedo, true);
-  store.setLabels([3], cat.id);
+  store.labels.set([3], cat.id);
   assert.equal(store.history.state().canRedo, false);
   assert.throws(() => store.history.redo(), /Nothing to redo/);
   assert.deepEqual(labelsOf(store, 3), [cat.id, null, cat.id]);
@@ -48,93 +48,93 @@ test('a new change after an undo discards the redo branch', () => {
 
 test('merge moves the sources’ labels to the target, deletes the sources, and undo brings them back', () => {
   const store = storeWithImages(5);
-  const cat = store.createClass('cat', '#111111');
-  const kitten = store.createClass('kitten', '#222222');
-  const tabby = store.createClass('tabby', '#333333');
-  store.setLabels([1], cat.id);
-  store.setLabels([2, 3], kitten.id);
-  store.setLabels([4], tabby.id);
+  const cat = store.labels.createClass('cat', '#111111');
+  const kitten = store.labels.createClass('kitten', '#222222');
+  const tabby = store.labels.createClass('tabby', '#333333');
+  store.labels.set([1], cat.id);
+  store.labels.set([2, 3], kitten.id);
+  store.labels.set([4], tabby.id);
 
-  assert.equal(store.mergeClasses([kitten.id, tabby.id], cat.id), 3);
+  assert.equal(store.labels.mergeClasses([kitten.id, tabby.id], cat.id), 3);
   assert.deepEqual(labelsOf(store, 5), [cat.id, cat.id, cat.id, cat.id, null]);
-  assert.deepEqual(store.listClasses().map((c) => [c.name, c.count]), [['cat', 4]]);
+  assert.deepEqual(store.labels.classes().map((c) => [c.name, c.count]), [['cat', 4]]);
   assert.equal(store.history.state().nextUndo, 'merged kitten, tabby into cat');
 
   assert.equal(store.history.undo(), 3);
   assert.deepEqual(labelsOf(store, 5), [cat.id, kitten.id, kitten.id, tabby.id, null]);
-  assert.deepEqual(store.listClasses(), [
+  assert.deepEqual(store.labels.classes(), [
     { id: cat.id, name: 'cat', color: '#111111', count: 1 },
     { id: kitten.id, name: 'kitten', color: '#222222', count: 2 },
     { id: tabby.id, name: 'tabby', color: '#333333', count: 1 },
   ]);
   store.history.redo();
-  assert.deepEqual(store.listClasses().map((c) => [c.name, c.count]), [['cat', 4]]);
-  assert.throws(() => store.mergeClasses([cat.id], cat.id), /other than the target/);
+  assert.deepEqual(store.labels.classes().map((c) => [c.name, c.count]), [['cat', 4]]);
+  assert.throws(() => store.labels.mergeClasses([cat.id], cat.id), /other than the target/);
 });
 
 test('delete unlabels the class’s images; undo recreates it with its id, name and colour', () => {
   const store = storeWithImages(4);
-  const cat = store.createClass('cat');
-  const dog = store.createClass('dog', '#abcdef');
-  store.setLabels([1, 2], dog.id);
-  store.setLabels([3], cat.id);
+  const cat = store.labels.createClass('cat');
+  const dog = store.labels.createClass('dog', '#abcdef');
+  store.labels.set([1, 2], dog.id);
+  store.labels.set([3], cat.id);
 
-  assert.equal(store.deleteClass(dog.id), 2);
+  assert.equal(store.labels.deleteClass(dog.id), 2);
   assert.deepEqual(labelsOf(store, 4), [null, null, cat.id, null]);
   assert.equal(store.history.state().nextUndo, 'deleted class dog (2 images)');
   // A class created meanwhile must not take the deleted class's id, which undo will need again.
-  const bird = store.createClass('bird');
+  const bird = store.labels.createClass('bird');
   assert.ok(bird.id > dog.id);
 
   assert.equal(store.history.undo(), 0); // bird's creation, the latest change
   assert.equal(store.history.undo(), 2);
   assert.deepEqual(labelsOf(store, 4), [dog.id, dog.id, cat.id, null]);
-  assert.deepEqual(store.classById(dog.id), { id: dog.id, name: 'dog', color: '#abcdef', count: 2 });
+  assert.deepEqual(store.labels.classById(dog.id), { id: dog.id, name: 'dog', color: '#abcdef', count: 2 });
 });
 
 test('undoing a delete refuses, with the reason, when another class took the name meanwhile', () => {
   const store = storeWithImages(1);
-  const dog = store.createClass('dog');
-  store.setLabels([1], dog.id);
-  store.deleteClass(dog.id);
-  const newDog = store.createClass('dog');
+  const dog = store.labels.createClass('dog');
+  store.labels.set([1], dog.id);
+  store.labels.deleteClass(dog.id);
+  const newDog = store.labels.createClass('dog');
   // A fine-tune predicts the new dog, so undoing its creation keeps it (as with a CSV import's classes).
   store.outputs.savePredictions([{ imageId: 1, classId: newDog.id, confidence: 0.8 }]);
   store.history.undo();
-  assert.deepEqual(store.listClasses().map((c) => c.id), [newDog.id]);
+  assert.deepEqual(store.labels.classes().map((c) => c.id), [newDog.id]);
   assert.throws(() => store.history.undo(), /class "dog".*rename that one first/);
   assert.equal(store.history.state().canUndo, true);
 });
 
 test('rename keeps names unique and recolour changes only the colour', () => {
   const store = storeWithImages(1);
-  const cat = store.createClass('cat');
-  const dog = store.createClass('dog');
-  store.setLabels([1], cat.id);
-  assert.throws(() => store.renameClass(dog.id, 'cat'), /A class named "cat" already exists; choose another name/);
-  assert.deepEqual(store.renameClass(cat.id, 'feline'), { id: cat.id, name: 'feline', color: cat.color, count: 1 });
-  assert.deepEqual(store.recolorClass(cat.id, '#000000'), { id: cat.id, name: 'feline', color: '#000000', count: 1 });
-  assert.deepEqual(store.renameClass(cat.id, 'feline').name, 'feline');
-  assert.throws(() => store.renameClass(99, 'x'), /No class with id 99/);
+  const cat = store.labels.createClass('cat');
+  const dog = store.labels.createClass('dog');
+  store.labels.set([1], cat.id);
+  assert.throws(() => store.labels.renameClass(dog.id, 'cat'), /A class named "cat" already exists; choose another name/);
+  assert.deepEqual(store.labels.renameClass(cat.id, 'feline'), { id: cat.id, name: 'feline', color: cat.color, count: 1 });
+  assert.deepEqual(store.labels.recolorClass(cat.id, '#000000'), { id: cat.id, name: 'feline', color: '#000000', count: 1 });
+  assert.deepEqual(store.labels.renameClass(cat.id, 'feline').name, 'feline');
+  assert.throws(() => store.labels.renameClass(99, 'x'), /No class with id 99/);
 });
 
 test('creating and renaming a class are undoable changes, named in the history', () => {
   const store = storeWithImages(1);
-  const cat = store.createClass('cat', '#123456');
+  const cat = store.labels.createClass('cat', '#123456');
   assert.equal(store.history.state().nextUndo, 'created class cat');
-  store.renameClass(cat.id, 'feline');
+  store.labels.renameClass(cat.id, 'feline');
   assert.equal(store.history.state().nextUndo, 'renamed class cat to feline');
-  store.renameClass(cat.id, 'feline'); // the name it has already: nothing to undo
+  store.labels.renameClass(cat.id, 'feline'); // the name it has already: nothing to undo
   assert.equal(store.history.changes(10).length, 2);
 
   store.history.undo();
-  assert.deepEqual(store.listClasses(), [{ id: cat.id, name: 'cat', color: '#123456', count: 0 }]);
+  assert.deepEqual(store.labels.classes(), [{ id: cat.id, name: 'cat', color: '#123456', count: 0 }]);
   store.history.undo();
-  assert.deepEqual(store.listClasses(), []);
+  assert.deepEqual(store.labels.classes(), []);
   store.history.redo();
-  assert.deepEqual(store.listClasses(), [{ id: cat.id, name: 'cat', color: '#123456', count: 0 }]);
+  assert.deepEqual(store.labels.classes(), [{ id: cat.id, name: 'cat', color: '#123456', count: 0 }]);
   store.history.redo();
-  assert.equal(store.classById(cat.id).name, 'feline');
+  assert.equal(store.labels.classById(cat.id).name, 'feline');
   assert.deepEqual(store.history.state(), { canUndo: true, canRedo: false, nextUndo: 'renamed class cat to feline', nextRedo: null });
 });
 
@@ -166,29 +166,29 @@ test('a CSV import through the engine is one undoable change by the csv actor, a
 test('undoing a CSV import removes the classes it created once they hold no labels; redo brings them back', async () => {
   const store = storeWithImages(4);
   const dir = store.layout.dir;
-  const cat = store.createClass('cat', '#111111'); // the user's own class, still empty: the import only uses it
-  store.setLabels([4], cat.id);
+  const cat = store.labels.createClass('cat', '#111111'); // the user's own class, still empty: the import only uses it
+  store.labels.set([4], cat.id);
   store.close();
   const engine = new Engine();
   await engine.openProject({ dir });
   const csv = join(tempDir(), 'more.csv');
   writeFileSync(csv, 'path,label\n/data/img1.png,cat\n/data/img2.png,dog\n/data/img3.png,bird\n/data/img4.png,dog\n');
   await engine.importLabelsCsv({ csvPath: csv });
-  const imported = engine.store.listClasses();
+  const imported = engine.store.labels.classes();
   assert.deepEqual(imported.map((c) => [c.name, c.count]), [['cat', 1], ['dog', 2], ['bird', 1]]);
   const [dog, bird] = imported.slice(1);
-  engine.store.renameClass(bird.id, 'finch'); // a change of its own, after the import
+  engine.store.labels.renameClass(bird.id, 'finch'); // a change of its own, after the import
 
   await engine.undoLabels();
-  assert.equal(engine.store.classById(bird.id).name, 'bird');
+  assert.equal(engine.store.labels.classById(bird.id).name, 'bird');
   await engine.undoLabels();
   assert.deepEqual(labelsOf(engine.store, 4), [null, null, null, cat.id]);
-  assert.deepEqual(engine.store.listClasses(), [{ id: cat.id, name: 'cat', color: '#111111', count: 1 }]);
+  assert.deepEqual(engine.store.labels.classes(), [{ id: cat.id, name: 'cat', color: '#111111', count: 1 }]);
 
   await engine.redoLabels();
   assert.deepEqual(labelsOf(engine.store, 4), [cat.id, dog.id, bird.id, dog.id]);
   await engine.redoLabels();
-  assert.deepEqual(engine.store.listClasses().map((c) => [c.id, c.name, c.color, c.count]), [
+  assert.deepEqual(engine.store.labels.classes().map((c) => [c.id, c.name, c.color, c.count]), [
     [cat.id, 'cat', '#111111', 1],
     [dog.id, 'dog', dog.color, 2],
     [bird.id, 'finch', bird.color, 1],
@@ -197,7 +197,7 @@ test('undoing a CSV import removes the classes it created once they hold no labe
   // A class created after an undo discards the redo branch and must not take an id that branch had.
   await engine.undoLabels();
   await engine.undoLabels();
-  const fish = engine.store.createClass('fish');
+  const fish = engine.store.labels.createClass('fish');
   assert.ok(fish.id > bird.id);
   assert.equal(engine.store.history.state().canRedo, false);
   engine.close();
@@ -205,14 +205,14 @@ test('undoing a CSV import removes the classes it created once they hold no labe
 
 test('undoing an import keeps a class it created while the last fine-tune still predicts it', () => {
   const store = storeWithImages(2);
-  store.applyLabelsByName([{ imageId: 1, className: 'dog' }, { imageId: 2, className: 'cat' }], 'csv', 'labels from a.csv');
-  const [dog, cat] = store.listClasses();
+  store.labels.applyByName([{ imageId: 1, className: 'dog' }, { imageId: 2, className: 'cat' }], 'csv', 'labels from a.csv');
+  const [dog, cat] = store.labels.classes();
   store.outputs.savePredictions([{ imageId: 1, classId: dog.id, confidence: 0.9 }, { imageId: 2, classId: dog.id, confidence: 0.6 }]);
   store.history.undo();
-  assert.deepEqual(store.listClasses().map((c) => [c.name, c.count]), [['dog', 0]]);
+  assert.deepEqual(store.labels.classes().map((c) => [c.name, c.count]), [['dog', 0]]);
   assert.equal(store.count('predictions'), 2);
   store.history.redo();
-  assert.deepEqual(store.listClasses().map((c) => [c.id, c.count]), [[dog.id, 1], [cat.id, 1]]);
+  assert.deepEqual(store.labels.classes().map((c) => [c.id, c.count]), [[dog.id, 1], [cat.id, 1]]);
 });
 
 /** Every image's prediction as [imageId, classId, confidence], in id order. */
@@ -224,13 +224,13 @@ function predictionsOf(store: ProjectStore): [number, number, number][] {
 test('undoing a class delete or merge brings back the predictions of that class, even after the project is reopened', () => {
   let store = storeWithImages(30);
   const dir = store.layout.dir;
-  const [cat, dog, bird] = ['cat', 'dog', 'bird'].map((name) => store.createClass(name));
-  store.setLabels([1, 2], dog.id);
+  const [cat, dog, bird] = ['cat', 'dog', 'bird'].map((name) => store.labels.createClass(name));
+  store.labels.set([1, 2], dog.id);
   const classes = [cat, dog, bird];
   store.outputs.savePredictions(Array.from({ length: 30 }, (_, i) => ({ imageId: i + 1, classId: classes[i % 3].id, confidence: 0.5 + i / 100 })));
   const predicted = predictionsOf(store);
 
-  store.deleteClass(dog.id);
+  store.labels.deleteClass(dog.id);
   assert.equal(store.count('predictions'), 20); // the class's own predictions go with it
   store.close();
   store = ProjectStore.open(dir); // the history lives in the project file, not in memory
@@ -243,7 +243,7 @@ test('undoing a class delete or merge brings back the predictions of that class,
   store.history.undo();
   assert.deepEqual(predictionsOf(store), predicted);
 
-  store.mergeClasses([bird.id], cat.id);
+  store.labels.mergeClasses([bird.id], cat.id);
   assert.equal(store.count('predictions'), 20);
   store.history.undo();
   assert.deepEqual(predictionsOf(store), predicted);
@@ -252,9 +252,9 @@ test('undoing a class delete or merge brings back the predictions of that class,
 
 test('undoing a class delete keeps the predictions of a fine-tune made after it', () => {
   const store = storeWithImages(4);
-  const [cat, dog] = ['cat', 'dog'].map((name) => store.createClass(name));
+  const [cat, dog] = ['cat', 'dog'].map((name) => store.labels.createClass(name));
   store.outputs.savePredictions([1, 2, 3, 4].map((imageId) => ({ imageId, classId: imageId % 2 ? cat.id : dog.id, confidence: 0.7 })));
-  store.deleteClass(dog.id);
+  store.labels.deleteClass(dog.id);
   // A fine-tune without dog predicts cat for all but image 4, which it leaves out.
   store.outputs.savePredictions([1, 2, 3].map((imageId) => ({ imageId, classId: cat.id, confidence: 0.9 })));
   store.history.undo();

@@ -84,9 +84,9 @@ test('with twice as many picks as equal clusters, every cluster gets one to thre
 
 test('suggestions never include labelled images and return the count asked for', () => {
   const store = clusteredProject();
-  const cat = store.createClass('cat');
+  const cat = store.labels.createClass('cat');
   const labelled = Array.from({ length: 20 }, (_, i) => i + 1).concat([21, 22, 23]);
-  store.setLabels(labelled, cat.id);
+  store.labels.set(labelled, cat.id);
   const matrix = loadEmbeddingMatrix(store);
   for (const count of [1, 2, 10, 39]) {
     const ids = suggestLabels(store, matrix, count).suggestions.map((s) => s.imageId);
@@ -99,16 +99,16 @@ test('suggestions never include labelled images and return the count asked for',
 
 test('with one cluster labelled, two suggestions go to the two clusters without labels', () => {
   const store = clusteredProject();
-  const cat = store.createClass('cat');
-  store.setLabels(Array.from({ length: 20 }, (_, i) => i + 1), cat.id);
+  const cat = store.labels.createClass('cat');
+  store.labels.set(Array.from({ length: 20 }, (_, i) => i + 1), cat.id);
   const plan = suggestLabels(store, loadEmbeddingMatrix(store), 2);
   assert.deepEqual(plan.suggestions.map((s) => clusterOf(s.imageId)).sort(), [1, 2]);
 });
 
 test('with predictions, the suggestions come from the least confident unlabelled images', () => {
   const store = clusteredProject();
-  const cat = store.createClass('cat');
-  store.setLabels([1, 2], cat.id);
+  const cat = store.labels.createClass('cat');
+  store.labels.set([1, 2], cat.id);
   // Confidence rises with the id, so the least confident are the lowest ids; images 1–2 are labelled.
   store.outputs.savePredictions(Array.from({ length: 62 }, (_, i) => ({ imageId: i + 1, classId: cat.id, confidence: 0.3 + i / 100 })));
   const plan = suggestLabels(store, loadEmbeddingMatrix(store), 2);
@@ -123,8 +123,8 @@ test('with predictions, the suggestions come from the least confident unlabelled
 
 test('images imported after the last fine-tune, without a prediction, fill the list by diversity', () => {
   const store = clusteredProject();
-  const cat = store.createClass('cat');
-  store.setLabels([1], cat.id);
+  const cat = store.labels.createClass('cat');
+  store.labels.set([1], cat.id);
   store.outputs.savePredictions([{ imageId: 2, classId: cat.id, confidence: 0.5 }]);
   const plan = suggestLabels(store, loadEmbeddingMatrix(store), 3);
   assert.deepEqual(plan.suggestions.map((s) => s.reason), ['uncertain', 'diverse', 'diverse']);

@@ -46,9 +46,9 @@ export class PixelCache {
     signal?: AbortSignal,
   ): Promise<{ cache: PixelCache; failures: ImportFailure[] }> {
     const path = store.layout.pixelCache(side);
-    const cached = existsSync(path) ? store.cachedImageIds(side) : new Set<number>();
-    const missing = store.imageIds().filter((id) => !cached.has(id));
-    const paths = store.imagePaths(missing);
+    const cached = existsSync(path) ? store.images.cachedIds(side) : new Set<number>();
+    const missing = store.images.ids().filter((id) => !cached.has(id));
+    const paths = store.images.paths(missing);
     const failures: ImportFailure[] = [];
     const writer = new PixelCacheWriter(store, side);
     try {
@@ -125,7 +125,7 @@ export class PixelCacheWriter {
 
   /** Marks what was written as cached; call inside the transaction that adds the images. */
   flush(): void {
-    this.store.markCached(this.side, this.#written);
+    this.store.images.markCached(this.side, this.#written);
     this.#written = [];
   }
 

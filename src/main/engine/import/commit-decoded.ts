@@ -32,7 +32,7 @@ export class DecodedFileCommitter {
 
   fail(failure: ImportFailure): void {
     this.failed.push(failure);
-    this.store.recordFailure(failure);
+    this.store.images.recordFailure(failure);
   }
 
   /** Commits decoded files in the order given, so of two identical files the first path found is primary. */
@@ -74,8 +74,8 @@ export class DecodedFileCommitter {
       return;
     }
     const { image } = outcome;
-    const existing = this.store.imageIdByHash(image.hash);
-    this.store.clearFailures([file.path]);
+    const existing = this.store.images.idByHash(image.hash);
+    this.store.images.clearFailures([file.path]);
     if (known && existing === known.imageId) {
       this.paths.touch(file); // same bytes (touched, or back from missing)
       this.paths.refreshPrimary(existing);
@@ -95,14 +95,14 @@ export class DecodedFileCommitter {
     const onlyPath = paths.countFor(previousId) === 1;
     this.changed++;
     if (existing === undefined && onlyPath) {
-      store.replaceImageContent(previousId, contentOf(image));
+      store.images.replaceContent(previousId, contentOf(image));
       paths.touch(item.file);
       return this.#saveImageFiles(previousId, image);
     }
     paths.remove(item.file.path);
     if (onlyPath) {
       // The old picture is nowhere on disk and the new one is already in the project: nothing is left to keep.
-      store.removeImage(previousId);
+      store.images.remove(previousId);
       rmSync(store.layout.thumbnail(previousId), { force: true });
     } else paths.refreshPrimary(previousId);
     if (existing === undefined) return this.#addNewImage(item, image);
@@ -112,7 +112,7 @@ export class DecodedFileCommitter {
 
   #addNewImage(item: PendingFile, image: DecodedImage): void {
     const { path, mtimeMs } = item.file;
-    const id = this.store.addImage({ path, root: item.root, relPath: relativePath(item.root, path), ...contentOf(image) }, mtimeMs);
+    const id = this.store.images.add({ path, root: item.root, relPath: relativePath(item.root, path), ...contentOf(image) }, mtimeMs);
     this.#newThumbnails.push(this.store.layout.thumbnail(id));
     this.#saveImageFiles(id, image);
   }

@@ -19,12 +19,12 @@ export interface ImportedFolder {
  * undoable change however many folders were imported together. Returns how many images it labelled.
  */
 export function labelFromSubfolders(store: ProjectStore, folders: ImportedFolder[]): number {
-  const labelled = new Set(store.labelledImages().map((l) => l.imageId));
+  const labelled = new Set(store.labels.labelled().map((l) => l.imageId));
   const classOf = new Map<number, string>();
   for (const { root, paths } of folders) {
     for (const path of paths) {
       const name = classFromSubfolder(root, path);
-      const imageId = store.imageIdByPath(path);
+      const imageId = store.images.idByPath(path);
       // Of two identical files in two class folders, the first found decides.
       if (name !== null && imageId !== undefined && !labelled.has(imageId) && !classOf.has(imageId)) classOf.set(imageId, name);
     }
@@ -33,5 +33,5 @@ export function labelFromSubfolders(store: ProjectStore, folders: ImportedFolder
   // By name, so undoing the change also removes the classes it created.
   const labels = [...classOf].map(([imageId, className]) => ({ imageId, className }));
   const roots = folders.map((f) => f.root).join(', ');
-  return store.applyLabelsByName(labels, 'folders', `labels from the sub-folders of ${roots}`);
+  return store.labels.applyByName(labels, 'folders', `labels from the sub-folders of ${roots}`);
 }

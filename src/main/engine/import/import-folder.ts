@@ -62,7 +62,7 @@ export async function importPaths(store: ProjectStore, paths: string[], options:
     else sources.push({ root: dirname(path), scope: { file: path }, scan: await scanOneFile(path) });
   }
   const result = await importSources(store, sources, options);
-  for (const failure of unreadable) store.recordFailure(failure);
+  for (const failure of unreadable) store.images.recordFailure(failure);
   return { ...result, failed: [...unreadable, ...result.failed] };
 }
 
@@ -74,14 +74,14 @@ async function importSources(store: ProjectStore, sources: Source[], options: Im
   const pending: PendingFile[] = [];
   const vanished = new Set<string>();
   for (const source of sources) {
-    if ('folder' in source.scope) store.addRoot(source.root);
+    if ('folder' in source.scope) store.images.addRoot(source.root);
     const plan = planRescan(source.scan.files, paths.knownUnder(source.scope), source.scan.unreadableFolders);
     pending.push(...plan.toRead.map((item) => ({ ...item, root: source.root })));
     plan.vanished.forEach((k) => vanished.add(k.path));
     scanFailures.push(...source.scan.failures);
   }
   // Failures listed for these folders from an earlier import are replaced by this one's.
-  store.clearFailures(store.failures().map((f) => f.path).filter((path) => sources.some((s) => inScope(s, path))));
+  store.images.clearFailures(store.images.failures().map((f) => f.path).filter((path) => sources.some((s) => inScope(s, path))));
   const cache = cacheSide ? new PixelCacheWriter(store, cacheSide) : null;
   const committer = new DecodedFileCommitter(store, paths, cache);
   scanFailures.forEach((failure) => committer.fail(failure));
@@ -155,7 +155,7 @@ function settleVanished(store: ProjectStore, paths: ImagePaths, vanished: Set<st
       paths.refreshPrimary(imageId);
     }
     for (const path of vanished) {
-      const imageId = store.imageIdByPath(path);
+      const imageId = store.images.idByPath(path);
       if (imageId !== undefined) paths.refreshPrimary(imageId);
     }
   });

@@ -113,7 +113,7 @@ function uncertainPicks(matrix: EmbeddingMatrix, unlabelled: number[], seeds: nu
 export function suggestLabels(store: ProjectStore, matrix: EmbeddingMatrix, count: number, options: SuggestOptions = {}): SuggestionPlan {
   const settings = { ...defaults, ...options };
   const rng = new Rng(settings.seed);
-  const labelled = new Set(store.labelledImages().map((l) => l.imageId));
+  const labelled = new Set(store.labels.labelled().map((l) => l.imageId));
   const rows = Array.from(matrix.imageIds.keys());
   const unlabelled = rows.filter((row) => !labelled.has(matrix.imageIds[row]));
   const seeds = sample(rows.filter((row) => labelled.has(matrix.imageIds[row])), settings.seedLimit, rng);

@@ -3,7 +3,7 @@ import { toCsv } from './csv';
 import type { ProjectStore } from './project-store';
 
 export function labelsCsv(store: ProjectStore): { text: string; rows: number } {
-  const rows = store.labelsForExport();
+  const rows = store.labels.forExport();
   return { text: toCsv(['path', 'label'], rows.map((r) => [r.path, r.label])), rows: rows.length };
 }
 

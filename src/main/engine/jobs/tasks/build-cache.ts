@@ -9,6 +9,6 @@ export async function buildCacheWithProgress({ store, report, signal }: TaskCont
     ({ done, total }) => report({ fraction: null, phase: 'caching', message: `Preparing ${side}px pixels: ${done} / ${total}`, metrics: {} }),
     signal,
   );
-  for (const failure of failures) store.recordFailure(failure);
+  for (const failure of failures) store.images.recordFailure(failure);
   return cache;
 }

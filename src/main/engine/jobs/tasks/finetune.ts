@@ -108,12 +108,12 @@ export const finetuneTask: Task<FinetuneResult> = async (context) => {
   const { store, report, signal } = context;
   const options = finetuneOptionsSchema.parse(context.options);
   // The test set is kept out of everything that follows until the chosen model is scored on it.
-  const testIds = store.testImageIds();
-  const allLabelled = store.labelledImages();
+  const testIds = store.labels.testImageIds();
+  const allLabelled = store.labels.labelled();
   const labelled = allLabelled.filter((l) => !testIds.has(l.imageId));
   const classIds = [...new Set(labelled.map((l) => l.classId))].sort((a, b) => a - b);
   if (classIds.length < 2) throw new StudioError(`Fine-tuning needs labelled images in at least two classes${testIds.size > 0 ? ' outside the test set' : ''}`);
-  const names = new Map(store.listClasses().map((c) => [c.id, c.name]));
+  const names = new Map(store.labels.classes().map((c) => [c.id, c.name]));
   const numClasses = classIds.length;
 
   const frozen = await loadPretrainedEncoder(store);
