@@ -255,14 +255,15 @@ async function pretrainWithinBudget(run: ProductRun, train: ImageSet, backend: s
   log(`in-memory reference ${referenceRate.toFixed(1)} img/s`);
   const budgetSeconds = Number(values['pretrain-minutes']) * 60;
   const pretrained = await run.pretrain({ ...pretrainRequest(), epochs: 10_000, timeBudgetSeconds: budgetSeconds });
+  const imagesPerSecond = pretrained.metrics.imagesPerSecond ?? NaN;
   return {
     seconds: budgetSeconds,
-    imagesPerSecond: round(pretrained.metrics.imagesPerSecond, 1),
+    imagesPerSecond: round(imagesPerSecond, 1),
     inMemoryImagesPerSecond: round(referenceRate, 1),
-    ratioToInMemory: round(pretrained.metrics.imagesPerSecond / referenceRate, 3),
+    ratioToInMemory: round(imagesPerSecond / referenceRate, 3),
     epochs: round(pretrained.metrics.epoch ?? NaN, 2),
     loss: round(pretrained.metrics.loss ?? NaN),
-    options: (pretrained.result as { options: unknown }).options,
+    options: pretrained.result?.options,
   };
 }
 

@@ -3,7 +3,7 @@
  * pretrain job → embed job; labels; fine-tune job → predictions). Nothing here trains a model itself.
  */
 import { join } from 'node:path';
-import type { FinetuneOptions, FinetuneResult, JobSnapshot, PretrainOptions } from '../../src/shared/contract';
+import type { FinetuneOptions, FinetuneResult, JobKind, JobSnapshot, JobSnapshotOf, PretrainOptions } from '../../src/shared/contract';
 import { Engine } from '../../src/main/engine/engine';
 import type { BenchFolder } from './image-folder';
 
@@ -25,15 +25,16 @@ export class ProductRun {
     return new ProductRun(engine);
   }
 
-  async #finished(started: Promise<JobSnapshot>): Promise<JobSnapshot> {
+  async #finished<K extends JobKind>(kind: K, started: Promise<JobSnapshot>): Promise<JobSnapshotOf<K>> {
     const done = await this.engine.waitForJob((await started).id);
     if (done.state !== 'done') throw new Error(`${done.kind} job ${done.state}: ${done.error ?? done.message}`);
-    return done;
+    if (done.kind !== kind) throw new Error(`a ${kind} job was started but a ${done.kind} job finished`);
+    return done as JobSnapshotOf<K>;
   }
 
   async importFolder(bench: BenchFolder): Promise<{ seconds: number; imported: number; failed: number }> {
     const started = performance.now();
-    const job = await this.#finished(this.engine.call('importFolder', { folder: bench.folder, labelsFromSubfolders: false }));
+    const job = await this.#finished('import', this.engine.call('importFolder', { folder: bench.folder, labelsFromSubfolders: false }));
     const seconds = (performance.now() - started) / 1000;
     const paths = this.engine.store.images.paths(this.engine.store.images.ids());
     for (const [imageId, path] of paths) {
@@ -42,16 +43,15 @@ export class ProductRun {
       this.#fileOfPath.set(path, file);
       this.#fileOfId.set(imageId, file);
     }
-    const result = job.result as { imported: number; failed: unknown[] };
-    return { seconds, imported: result.imported, failed: result.failed.length };
+    return { seconds, imported: job.result!.imported, failed: job.result!.failed.length };
   }
 
-  async pretrain(options: Partial<PretrainOptions>): Promise<JobSnapshot> {
-    return this.#finished(this.engine.call('startPretrain', options));
+  async pretrain(options: Partial<PretrainOptions>): Promise<JobSnapshotOf<'pretrain'>> {
+    return this.#finished('pretrain', this.engine.call('startPretrain', options));
   }
 
-  async embed(): Promise<JobSnapshot> {
-    return this.#finished(this.engine.call('startEmbed', {}));
+  async embed(): Promise<JobSnapshotOf<'embed'>> {
+    return this.#finished('embed', this.engine.call('startEmbed', {}));
   }
 
   /** One class per index, named c0, c1, … as a user would name them. */
@@ -74,8 +74,8 @@ export class ProductRun {
 
   async finetune(options: Partial<FinetuneOptions> = {}): Promise<{ result: FinetuneResult; seconds: number }> {
     const started = performance.now();
-    const job = await this.#finished(this.engine.call('startFinetune', options));
-    return { result: job.result as FinetuneResult, seconds: (performance.now() - started) / 1000 };
+    const job = await this.#finished('finetune', this.engine.call('startFinetune', options));
+    return { result: job.result!, seconds: (performance.now() - started) / 1000 };
   }
 
   /** The fine-tuned model's class index per image file, as the app stored its predictions. */

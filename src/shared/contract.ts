@@ -53,18 +53,23 @@ export interface MapPoint {
   predictedId: number | null;
 }
 
-export interface RunInfo {
+/** A run of one kind as the project keeps it. */
+export interface RunInfoOf<K extends JobKind> {
   id: number;
-  kind: JobKind;
+  kind: K;
   state: JobState;
   startedAt: string;
   finishedAt: string | null;
   backend: string | null;
   options: Record<string, unknown>;
-  metrics: Record<string, number>;
+  /** What it measured last, as its job reported them (see JobMetrics). */
+  metrics: JobMetricsOf<K>;
   /** What the run returned, for runs that ended with a result (older projects kept none). */
-  result: JobResult | null;
+  result: JobResults[K] | null;
 }
+
+/** Any run; narrowing on `kind` types its metrics and result. */
+export type RunInfo = { [K in JobKind]: RunInfoOf<K> }[JobKind];
 
 /** A run's loss after one training step. */
 export interface RunLossPoint {
@@ -122,8 +127,8 @@ export interface JobSnapshotOf<K extends JobKind> {
   fraction: number | null;
   phase: string;
   message: string;
-  /** e.g. epoch, step, loss, imagesPerSecond, etaSeconds, valAccuracy. */
-  metrics: Record<string, number>;
+  /** What it has measured so far (see JobMetrics). */
+  metrics: JobMetricsOf<K>;
   startedAt: number;
   result?: JobResults[K];
   error?: string;
@@ -273,6 +278,78 @@ export interface JobResults {
   finetune: FinetuneResult;
   export: ExportResult;
 }
+
+/** The options a pretraining run reports among its metrics, so `status` lists what each run was. */
+export type PretrainOptionMetrics = {
+  imageSize: number;
+  epochsPlanned: number;
+  temperature: number;
+  learningRate: number;
+  colorStrength: number;
+  seed: number;
+};
+
+/** Where a pretraining run is, as it trains. */
+export type PretrainProgressMetrics = {
+  epoch: number;
+  step: number;
+  /** The step it started (or resumed) from. */
+  startStep: number;
+  loss: number;
+  epochLoss: number;
+  currentLearningRate: number;
+  /** The learning-rate schedule's position (a time budget can move it ahead of the step). */
+  scheduleStep: number;
+  totalSteps: number;
+  imagesPerSecond: number;
+  etaSeconds: number;
+  batchSize: number;
+  /** Images each thread pushes through the encoder at once. */
+  microBatch: number;
+  images: number;
+  /** Tensors left in memory when it ended (a leak shows as growth from run to run). */
+  tensorsInMemory: number;
+};
+
+/**
+ * What each kind of job measures, by name: its snapshot carries the latest of them, its run keeps them. Plain
+ * numbers only, so a status line or a table can show any of them; a running job has reported some so far.
+ */
+export type JobMetrics = {
+  import: { done: number; total: number; imported: number; failed: number; imagesPerSecond: number; etaSeconds: number };
+  pretrain: PretrainOptionMetrics &
+    PretrainProgressMetrics &
+    // A dry run's estimate, with endedByBudget as 0 or 1.
+    Omit<PretrainEstimate, 'endedByBudget'> & { endedByBudget: number };
+  embed: { embedded: number; imagesPerSecond: number; etaSeconds: number; mapped: number; mapSeconds: number };
+  finetune: {
+    epoch: number;
+    loss: number;
+    trainAccuracy: number;
+    labelled: number;
+    /** Images the chosen model's accuracy was measured on out of fold (0: too few labels to hold any out). */
+    validated: number;
+    folds: number;
+    labelIssues: number;
+    /** The chosen model's cross-validated accuracy with its 95 % interval. */
+    valAccuracy: number;
+    valLow: number;
+    valHigh: number;
+    testAccuracy: number;
+    testImages: number;
+    predicted: number;
+  };
+  export: { files: number; labels: number; predictions: number };
+};
+
+/** The metrics of a job of kind K as far as it has reported them. */
+export type JobMetricsOf<K extends JobKind> = Partial<JobMetrics[K]>;
+
+/**
+ * Metrics by name where only the job's kind, at run time, says which they are: as they cross from the worker
+ * process, and as the project keeps them (each task reports its own kind's, typed in jobs/tasks/index.ts).
+ */
+export type AnyJobMetrics = { [name: string]: number | undefined };
 
 // ---------------------------------------------------------------------------------------------------------
 // Job options (schemas, so the CLI, the HTTP server and the worker process all check the same rules)

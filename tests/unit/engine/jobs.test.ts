@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobSnapshot } from '../../../src/shared/contract';
+import type { JobSnapshot, JobSnapshotOf } from '../../../src/shared/contract';
 import { Engine } from '../../../src/main/engine/engine';
 import { generateSampleFolder } from '../../../src/main/engine/sample/generate-sample';
 import { tempDir } from '../../helpers/images';
@@ -21,8 +21,8 @@ test('a pretraining job reports progress, refuses a second job, and cancels with
   const imported = await engine.waitForJob((await engine.importFolder({ folder: join(work, 'images') })).id);
   assert.equal(imported.state, 'done');
 
-  const seen: JobSnapshot[] = [];
-  const stop = engine.onEvent((event, payload) => event === 'job' && seen.push(payload as JobSnapshot));
+  const seen: JobSnapshotOf<'pretrain'>[] = [];
+  const stop = engine.onEvent((event, payload) => event === 'job' && (payload as JobSnapshot).kind === 'pretrain' && seen.push(payload as JobSnapshotOf<'pretrain'>));
   const job = await engine.startPretrain({ encoder: 'resnet-tiny', epochs: 500, batchSize: 8, imageSize: 16, temperature: 0.5, learningRate: 1e-3, colorStrength: 0.5, resume: false, seed: 1 });
   assert.equal(job.state, 'running');
   await assert.rejects(engine.startEmbed({ batchSize: 64, neighbors: 15, seed: 1 }), /already running/);
@@ -50,8 +50,8 @@ test('a pretraining job with a micro-batch size trains each batch in micro-batch
   await engine.openProject({ dir: join(work, 'project') });
   assert.equal((await engine.waitForJob((await engine.importFolder({ folder: join(work, 'images') })).id)).state, 'done');
 
-  const seen: JobSnapshot[] = [];
-  const stop = engine.onEvent((event, payload) => event === 'job' && seen.push(payload as JobSnapshot));
+  const seen: JobSnapshotOf<'pretrain'>[] = [];
+  const stop = engine.onEvent((event, payload) => event === 'job' && (payload as JobSnapshot).kind === 'pretrain' && seen.push(payload as JobSnapshotOf<'pretrain'>));
   // Batches of 8 over two threads are 4 images a thread, more than the 3 asked for: two micro-batches of 2.
   const job = await engine.startPretrain({ encoder: 'resnet-tiny', epochs: 1, batchSize: 8, microBatchSize: 3, imageSize: 16, resume: false, seed: 1 });
   const final = await engine.waitForJob(job.id);

@@ -3,7 +3,7 @@
  * loop); training, embedding, fine-tuning and export run in a worker process so the UI never stalls.
  */
 import { randomUUID } from 'node:crypto';
-import type { JobKind, JobResult, JobResults, JobSnapshot } from '../../../shared/contract';
+import type { AnyJobMetrics, JobKind, JobResult, JobResults, JobSnapshot } from '../../../shared/contract';
 import { StudioError } from '../../../shared/contract';
 import type { ProjectStore } from '../store/project-store';
 import type { ProgressUpdate, WorkerKind, WorkerLauncher } from './protocol';
@@ -144,7 +144,8 @@ export class JobRunner {
   #progress(job: ActiveJob, update: ProgressUpdate): void {
     const { fraction, phase, message, metrics } = update;
     const previous = job.snapshot;
-    job.snapshot = { ...previous, fraction, phase, message, metrics: { ...previous.metrics, ...metrics } };
+    // The worker reports its own kind's metrics (tasks/index.ts types each), so kind and metrics agree.
+    job.snapshot = { ...previous, fraction, phase, message, metrics: { ...previous.metrics, ...metrics } } as JobSnapshot;
     this.#keep(job, previous, update);
     this.publish(job.snapshot);
   }
@@ -153,7 +154,8 @@ export class JobRunner {
   #keep(job: ActiveJob, previous: JobSnapshot, update: ProgressUpdate): void {
     if (update.log || update.phase !== previous.phase) keepSecondary(() => job.store.runs.appendLog(job.snapshot.runId, update.message));
     const { step, epoch, loss } = update.metrics;
-    if (step !== undefined && loss !== undefined && Number.isFinite(loss) && step !== previous.metrics.step) {
+    const previousStep = 'step' in previous.metrics ? previous.metrics.step : undefined;
+    if (step !== undefined && loss !== undefined && Number.isFinite(loss) && step !== previousStep) {
       keepSecondary(() => job.store.runs.appendLoss(job.snapshot.runId, { step, epoch: epoch ?? 0, loss }));
     }
   }
@@ -162,7 +164,7 @@ export class JobRunner {
     store: ProjectStore,
     job: ActiveJob,
     state: 'done' | 'failed' | 'cancelled',
-    outcome: { result?: JobResult; error?: string; metrics?: Record<string, number>; backend?: string },
+    outcome: { result?: JobResult; error?: string; metrics?: AnyJobMetrics; backend?: string },
   ): void {
     const metrics = { ...job.snapshot.metrics, ...outcome.metrics };
     const message = { done: `${job.snapshot.kind} finished`, cancelled: `${job.snapshot.kind} cancelled`, failed: outcome.error ?? 'failed' }[state];
@@ -175,7 +177,7 @@ export class JobRunner {
       metrics,
       result: outcome.result,
       error: outcome.error,
-      // A job's task returns its own kind's result (tasks/index.ts types each), so kind and result agree.
+      // A job's task returns its own kind's result and metrics (tasks/index.ts types each), so they agree.
     } as JobSnapshot;
     try {
       store.runs.finish(job.snapshot.runId, state, metrics, outcome.backend ?? null, outcome.result);

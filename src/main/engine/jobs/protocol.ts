@@ -1,5 +1,5 @@
 /** Messages between the engine and the worker process that runs one training job. */
-import type { JobKind, JobResult } from '../../../shared/contract';
+import type { AnyJobMetrics, JobKind, JobResult } from '../../../shared/contract';
 
 export type WorkerKind = Exclude<JobKind, 'import'>;
 
@@ -7,19 +7,19 @@ export type ToWorker =
   | { type: 'start'; kind: WorkerKind; projectDir: string; options: unknown; backend?: string }
   | { type: 'cancel' };
 
-export interface ProgressUpdate {
+export interface ProgressUpdate<M = AnyJobMetrics> {
   fraction: number | null;
   phase: string;
   message: string;
-  metrics: Record<string, number>;
+  metrics: M;
   /** Keep this message in the run's log (phase changes and the job's end are kept anyway). */
   log?: boolean;
 }
 
 export type FromWorker =
   | ({ type: 'progress' } & ProgressUpdate)
-  | { type: 'done'; result: JobResult; metrics: Record<string, number>; backend: string }
-  | { type: 'cancelled'; metrics: Record<string, number>; backend: string }
+  | { type: 'done'; result: JobResult; metrics: AnyJobMetrics; backend: string }
+  | { type: 'cancelled'; metrics: AnyJobMetrics; backend: string }
   | { type: 'failed'; message: string };
 
 /** The parent side of a worker process, whichever way it was started (Node child or Electron utility). */

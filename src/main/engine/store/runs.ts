@@ -1,6 +1,6 @@
 /** The runs table and what each run keeps beside it: its result, its log and its loss curve. */
 import type Database from 'better-sqlite3';
-import type { JobKind, JobResult, JobState, RunHistory, RunInfo, RunLogLine, RunLossPoint } from '../../../shared/contract';
+import type { AnyJobMetrics, JobKind, JobResult, JobState, RunHistory, RunInfo, RunLogLine, RunLossPoint } from '../../../shared/contract';
 
 interface RunRow {
   id: number;
@@ -26,9 +26,10 @@ function runInfoOf(r: RunRow): RunInfo {
     finishedAt: r.finished_at,
     backend: r.backend,
     options: JSON.parse(r.options) as Record<string, unknown>,
-    metrics: JSON.parse(r.metrics) as Record<string, number>,
+    metrics: JSON.parse(r.metrics) as AnyJobMetrics,
     result: r.result === null ? null : (JSON.parse(r.result) as JobResult),
-  };
+    // A run's metrics and result are what its kind's job reported (the job runner records them together).
+  } as RunInfo;
 }
 
 export class Runs {
@@ -43,7 +44,7 @@ export class Runs {
     return Number(info.lastInsertRowid);
   }
 
-  finish(runId: number, state: JobState, metrics: Record<string, number>, backend: string | null, result?: JobResult): void {
+  finish(runId: number, state: JobState, metrics: AnyJobMetrics, backend: string | null, result?: JobResult): void {
     this.#db.transaction(() => {
       this.#db
         .prepare("UPDATE runs SET state = ?, metrics = ?, backend = ?, finished_at = datetime('now') WHERE id = ?")

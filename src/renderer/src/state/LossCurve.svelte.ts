@@ -1,4 +1,4 @@
-import type { JobSnapshot, RunLossPoint } from '../../../shared/contract';
+import type { JobSnapshotOf, RunLossPoint } from '../../../shared/contract';
 
 const maxPoints = 1500;
 
@@ -11,7 +11,7 @@ export class LossCurve {
     return this.#points;
   }
 
-  record(job: JobSnapshot) {
+  record(job: JobSnapshotOf<'pretrain'>) {
     if (this.#jobId !== job.id) {
       this.#jobId = job.id;
       this.#points = [];

@@ -1,8 +1,9 @@
 /** The first phase of every training-side task: make sure the pixel cache holds every image at this side. */
 import { PixelCache } from '../../data/pixel-cache';
+import type { WorkerKind } from '../protocol';
 import type { TaskContext } from './task';
 
-export async function buildCacheWithProgress({ store, report, signal }: TaskContext, side: number): Promise<PixelCache> {
+export async function buildCacheWithProgress<K extends WorkerKind>({ store, report, signal }: TaskContext<K>, side: number): Promise<PixelCache> {
   const { cache, failures } = await PixelCache.build(
     store,
     side,

@@ -1,6 +1,5 @@
 /** Representations h for every image from the pretrained encoder, then their 2-D UMAP map; both to SQLite. */
 import type { Tensor2D } from '@tensorflow/tfjs';
-import type { EmbedResult } from '../../../../shared/contract';
 import { embedOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
 import { layoutMap } from '../../data/map-layout';
@@ -8,7 +7,7 @@ import { buildCacheWithProgress } from './build-cache';
 import { loadPretrainedEncoder, modelInputSize } from './load-encoder';
 import type { Task } from './task';
 
-export const embedTask: Task<EmbedResult> = async (context) => {
+export const embedTask: Task<'embed'> = async (context) => {
   const { store, report, signal } = context;
   const options = embedOptionsSchema.parse(context.options);
   const encoder = await loadPretrainedEncoder(store);

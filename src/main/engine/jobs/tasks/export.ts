@@ -2,13 +2,12 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ExportResult } from '../../../../shared/contract';
 import { StudioError, exportOptionsSchema } from '../../../../shared/contract';
 import { labelsCsv, predictionsCsv } from '../../store/export-csv';
 import { classifierFiles } from './classifier-artifacts';
 import type { Task } from './task';
 
-export const exportTask: Task<ExportResult> = async (context) => {
+export const exportTask: Task<'export'> = async (context) => {
   const { store, report } = context;
   const { outDir } = exportOptionsSchema.parse(context.options);
   const source = store.layout.classifier;

@@ -7,7 +7,7 @@
  * probabilities say are probably wrong are flagged for review.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { CandidateScore, ExportableCandidate, FinetuneOptions, FinetuneResult, HeldOutReport, TestSetScore } from '../../../../shared/contract';
+import type { CandidateScore, ExportableCandidate, FinetuneOptions, HeldOutReport, TestSetScore } from '../../../../shared/contract';
 import { StudioError, finetuneOptionsSchema } from '../../../../shared/contract';
 import type { PixelCache } from '../../data/pixel-cache';
 import { buildLinearClassifier, topClasses } from '../../ml/few-label/classifier';
@@ -55,7 +55,7 @@ export function testSetScore(tested: { imageId: number; classId: number }[], pre
 
 /** Cross-validates fine-tuning: one fit per fold on the other folds' labels, predicting the fold. */
 async function crossValidateFineTuning(
-  context: TaskContext,
+  context: TaskContext<'finetune'>,
   fit: { cache: PixelCache; examples: Example[]; numClasses: number; options: FinetuneOptions; foldOf: Int32Array; fits: number },
 ): Promise<CrossValidated> {
   const { cache, examples, numClasses, options, foldOf, fits } = fit;
@@ -73,7 +73,7 @@ async function crossValidateFineTuning(
   });
 }
 
-function reportEpoch(context: TaskContext, { epoch, loss, trainAccuracy }: EpochReport, epochs: number, fitIndex: number, fits: number, what: string): void {
+function reportEpoch(context: TaskContext<'finetune'>, { epoch, loss, trainAccuracy }: EpochReport, epochs: number, fitIndex: number, fits: number, what: string): void {
   context.report({
     fraction: (fitIndex + epoch / epochs) / fits,
     phase: 'training',
@@ -104,7 +104,7 @@ async function fitNeighbourClassifier(store: ProjectStore, representations: Feat
 
 const accuracyOn = (labels: number[], predicted: ArrayLike<number>) => labels.filter((label, i) => predicted[i] === label).length / labels.length;
 
-export const finetuneTask: Task<FinetuneResult> = async (context) => {
+export const finetuneTask: Task<'finetune'> = async (context) => {
   const { store, report, signal } = context;
   const options = finetuneOptionsSchema.parse(context.options);
   // The test set is kept out of everything that follows until the chosen model is scored on it.

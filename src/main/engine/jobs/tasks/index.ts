@@ -1,4 +1,3 @@
-import type { JobResults } from '../../../../shared/contract';
 import type { WorkerKind } from '../protocol';
 import { embedTask } from './embed';
 import { exportTask } from './export';
@@ -6,8 +5,8 @@ import { finetuneTask } from './finetune';
 import { pretrainTask } from './pretrain';
 import type { Task } from './task';
 
-/** Each worker job's task, typed to return that kind's result. */
-export const tasks: { [K in WorkerKind]: Task<JobResults[K]> } = {
+/** Each worker job's task, typed to report that kind's metrics and return its result. */
+export const tasks: { [K in WorkerKind]: Task<K> } = {
   pretrain: pretrainTask,
   embed: embedTask,
   finetune: finetuneTask,

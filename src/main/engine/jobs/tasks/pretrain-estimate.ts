@@ -13,7 +13,7 @@ const estimateSteps = { min: 3, max: 10, seconds: 10 };
  */
 export async function measureSteps(
   trainBatch: (batchIds: number[], learningRate: number) => Promise<number>,
-  plan: { imageIds: number[]; batchSize: number; stepsPerEpoch: number; stepsLeft: number; budgetSeconds?: number } & Pick<TaskContext, 'report' | 'signal'>,
+  plan: { imageIds: number[]; batchSize: number; stepsPerEpoch: number; stepsLeft: number; budgetSeconds?: number } & Pick<TaskContext<'pretrain'>, 'report' | 'signal'>,
 ): Promise<PretrainEstimate> {
   const { imageIds, batchSize, stepsPerEpoch, stepsLeft, budgetSeconds, report, signal } = plan;
   const batches = chunk(new Rng(1).shuffle([...imageIds]), batchSize).slice(0, stepsPerEpoch);

@@ -4,7 +4,7 @@
  * few minutes, on cancel and when the time budget runs out, so `resume` continues the same schedule.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { PretrainOptions, PretrainResult, ResolvedPretrainOptions } from '../../../../shared/contract';
+import type { PretrainOptions, ResolvedPretrainOptions } from '../../../../shared/contract';
 import { StudioError, pretrainOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
 import { readCheckpointModel, readRunRecord, writeCheckpoint, type PretrainRunRecord } from '../../ml/files/checkpoint';
@@ -58,7 +58,7 @@ function optionMetrics(o: ResolvedPretrainOptions): Record<string, number> {
   return { imageSize: o.imageSize, epochsPlanned: o.epochs, temperature: o.temperature, learningRate: o.learningRate, colorStrength: o.colorStrength, seed: o.seed };
 }
 
-export const pretrainTask: Task<PretrainResult> = async (context) => {
+export const pretrainTask: Task<'pretrain'> = async (context) => {
   const { store, report, signal, backend } = context;
   const requested = pretrainOptionsSchema.parse(context.options);
   const checkpointDir = store.layout.pretrainCheckpoint;
