@@ -78,24 +78,28 @@ export class LabelHistory {
 
   /** Reverts the latest change that is not undone; returns how many labels it restored. */
   undo(): number {
-    const change = this.#db.prepare('SELECT id FROM label_changes WHERE undone = 0 ORDER BY id DESC LIMIT 1').get() as { id: number } | undefined;
-    if (!change) throw new StudioError('Nothing to undo');
-    return this.#db.transaction(() => {
-      const items = this.#itemsOf(change.id);
-      this.#classes.undo(change.id, () => this.#writeLabels(items.map((i) => ({ imageId: i.imageId, classId: i.before }))));
-      this.#db.prepare('UPDATE label_changes SET undone = 1 WHERE id = ?').run(change.id);
-      return items.length;
-    })();
+    return this.#replay('undo');
   }
 
   /** Re-applies the earliest undone change; returns how many labels it changed again. */
   redo(): number {
-    const change = this.#db.prepare('SELECT id FROM label_changes WHERE undone = 1 ORDER BY id LIMIT 1').get() as { id: number } | undefined;
-    if (!change) throw new StudioError('Nothing to redo');
+    return this.#replay('redo');
+  }
+
+  /** Undo and redo are one walk over the same change, in opposite directions. */
+  #replay(direction: 'undo' | 'redo'): number {
+    const undoing = direction === 'undo';
+    const next = undoing
+      ? 'SELECT id FROM label_changes WHERE undone = 0 ORDER BY id DESC LIMIT 1'
+      : 'SELECT id FROM label_changes WHERE undone = 1 ORDER BY id LIMIT 1';
+    const change = this.#db.prepare(next).get() as { id: number } | undefined;
+    if (!change) throw new StudioError(`Nothing to ${direction}`);
     return this.#db.transaction(() => {
       const items = this.#itemsOf(change.id);
-      this.#classes.redo(change.id, () => this.#writeLabels(items.map((i) => ({ imageId: i.imageId, classId: i.after }))));
-      this.#db.prepare('UPDATE label_changes SET undone = 0 WHERE id = ?').run(change.id);
+      const writeLabels = () => this.#writeLabels(items.map((i) => ({ imageId: i.imageId, classId: undoing ? i.before : i.after })));
+      if (undoing) this.#classes.undo(change.id, writeLabels);
+      else this.#classes.redo(change.id, writeLabels);
+      this.#db.prepare('UPDATE label_changes SET undone = ? WHERE id = ?').run(undoing ? 1 : 0, change.id);
       return items.length;
     })();
   }
