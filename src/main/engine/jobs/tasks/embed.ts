@@ -2,7 +2,7 @@
 import type { Tensor2D } from '@tensorflow/tfjs';
 import { embedOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
-import { layoutMap } from '../../data/map-layout';
+import { layoutMap } from '../../map/layout';
 import { buildCacheWithProgress } from './build-cache';
 import { loadPretrainedEncoder, modelInputSize } from './load-encoder';
 import type { Task } from './task';
