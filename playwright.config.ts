@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { findChromium, noChromiumSentence } from './scripts/chromium.mjs';
+import { chromiumLaunchArgs, findChromium, noChromiumSentence } from './scripts/chromium.mjs';
 
 // npm test's pretest step installs a Chromium where the machine allows; run alone, say once what is missing
 // rather than failing every test on a missing executable.
@@ -20,18 +20,7 @@ export default defineConfig({
     viewport: { width: 1360, height: 860 },
     launchOptions: {
       executablePath: chromium.path,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        // WebGL (the map) from SwiftShader, the software renderer, since there is no GPU to draw with.
-        '--use-angle=swiftshader',
-        '--enable-unsafe-swiftshader',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: chromiumLaunchArgs,
     },
     trace: 'retain-on-failure',
   },

@@ -1,5 +1,6 @@
 export const chromiumPathVariables: string[];
 export const debianTestPackages: string[];
+export const chromiumLaunchArgs: string[];
 export const noChromiumSentence: string;
 export function playwrightChromiumPath(): string | null;
 export interface FoundChromium {

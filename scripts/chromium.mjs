@@ -18,6 +18,22 @@ const systemChromiums = {
 /** Debian's packages the tests use: the browser, and the Vulkan loader through which WebGPU reaches its SwiftShader. */
 export const debianTestPackages = ['chromium', 'libvulkan1', 'fonts-dejavu-core'];
 
+/**
+ * How the tests (and bench:map) start Chromium on a machine without a display or a GPU: WebGL, which the map
+ * draws with, comes from SwiftShader, the software renderer.
+ */
+export const chromiumLaunchArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /** The one sentence a machine that cannot get a Chromium by itself is told. */
 export const noChromiumSentence =
   'No Chromium for the end-to-end tests: run `sudo apt-get install -y chromium libvulkan1` (Debian/Ubuntu) or `npx playwright install chromium`, or set CHROMIUM_PATH to a Chromium or Chrome executable.';
