@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
-import type { ExportResult, FinetuneOptions, FinetuneResult, ImportResult, JobSnapshot, PretrainOptions, PretrainResult, EmbedResult } from '../shared/contract';
+import type { ExportResult, FinetuneOptions, FinetuneResult, ImportResult, JobSnapshot, PretrainOptions, PretrainResult, EmbedResult, ProjectStatus } from '../shared/contract';
 import { StudioError, backendNames } from '../shared/contract';
 import type { Engine } from '../main/engine/engine';
 import type { StudioClient } from '../shared/client';
@@ -272,6 +272,7 @@ export const commands: Record<string, CliCommand> = {
     summary: 'Counts, the tfjs backend and the runs with their metrics',
     synopsis: 'status',
     run: ({ client }) => client.status({}),
+    describe: describeStatus,
   },
   serve: {
     summary: 'Serve the browser UI on 127.0.0.1',
@@ -296,6 +297,23 @@ export const commands: Record<string, CliCommand> = {
     },
   },
 };
+
+/** The project's counts, what is stale and why, the running job and the last runs, as `status` prints them. */
+function describeStatus(s: ProjectStatus): string {
+  if (!s.project) return `No project open (backend ${s.backend}).`;
+  const lines = [
+    `Project ${s.project} (backend ${s.backend}${s.backendForced ? ', forced' : ''})`,
+    `  ${s.images} images (${s.failed} failed to import, ${s.duplicates} duplicate paths); ${s.labelled} labelled in ${s.classes} classes, ${s.testImages} kept as a test set`,
+    `  encoder: ${s.hasPretrainedEncoder ? 'pretrained' : 'not pretrained yet'}; ${s.embeddings} embeddings; classifier: ${s.hasClassifier ? `trained, ${s.predictions} predictions, ${s.labelIssues} labels flagged` : 'none yet'}`,
+  ];
+  const redo = { embeddings: 'embed', map: 'embed', predictions: 'finetune' } as const;
+  if (s.stale.length > 0) {
+    lines.push(`  stale, computed with an encoder pretraining has replaced since: ${s.stale.map((o) => `${o} (run \`${redo[o]}\`)`).join(', ')}`);
+  }
+  if (s.activeJob) lines.push(`  running: ${s.activeJob.kind}, ${s.activeJob.message}`);
+  for (const run of s.runs.slice(0, 5)) lines.push(`  run ${run.id}: ${run.kind} ${run.state}, started ${run.startedAt}`);
+  return lines.join('\n');
+}
 
 /** A fresh clone has no built UI yet; build it once rather than serve an empty page. */
 function buildRenderer(): void {

@@ -91,6 +91,10 @@ export interface RunHistory {
   log: RunLogLine[];
 }
 
+/** What the models computed about the images, each from one version of the pretrained encoder. */
+export const modelOutputs = ['embeddings', 'map', 'predictions'] as const;
+export type ModelOutput = (typeof modelOutputs)[number];
+
 export interface ProjectStatus {
   project: string | null;
   backend: BackendName;
@@ -108,6 +112,11 @@ export interface ProjectStatus {
   testImages: number;
   hasPretrainedEncoder: boolean;
   hasClassifier: boolean;
+  /**
+   * The outputs computed with an earlier encoder than the one the project has now (pretraining ran since):
+   * embeddings and the map until the embed job runs again, predictions until a fine-tune does.
+   */
+  stale: ModelOutput[];
   /** The labelled fraction the product aims for: label 1–10 % of the images. */
   labelTarget: { min: number; max: number };
   roots: string[];

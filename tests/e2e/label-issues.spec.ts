@@ -32,7 +32,7 @@ test.afterAll(() => {
   server?.process.kill('SIGTERM');
 });
 
-test("the chosen model's confusion matrix opens a cell's images in the grid", async ({ page }) => {
+test("the chosen model's confusion matrix opens a cell's images in the grid, where a class key relabels one", async ({ page }) => {
   await page.goto(server.openUrl);
   await page.getByTestId('nav-finetune').click();
   const report = page.getByTestId('finetune-held-out');
@@ -50,6 +50,16 @@ test("the chosen model's confusion matrix opens a cell's images in the grid", as
   await expect(page.getByTestId('grid-count')).toContainText(`${count} image`);
   const shown = await page.getByTestId('image-tile').evaluateAll((tiles) => tiles.map((t) => Number(t.getAttribute('data-image-id'))));
   expect(shown.sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+
+  // Relabel the cell's first image from the keyboard as the class the model predicted: it leaves the cell.
+  const classes = await server.api<ClassInfo[]>('listClasses');
+  const tiles = page.getByTestId('image-tile');
+  const first = Number(await tiles.first().getAttribute('data-image-id'));
+  await tiles.first().click();
+  await page.keyboard.press(String(classes.findIndex((c) => c.id === predicted) + 1));
+  if (labelled !== predicted) await expect(page.getByTestId('grid-count')).toContainText(`${count - 1} image`);
+  const relabelled = (await server.api<{ items: ImageItem[] }>('listImages', { filter: 'class', classId: predicted, limit: 100 })).items;
+  expect(relabelled.map((i) => i.id)).toContain(first);
 });
 
 test('flagged labels are reviewed likeliest first with their suggestion, and a relabel settles one', async ({ page }) => {

@@ -1,14 +1,15 @@
 /**
  * Labelling from the map, in Debian's Chromium against the server the CLI starts: the map is drawn by WebGL,
  * a lasso drawn around real points selects exactly the points inside it, the panel counts them by class, a
- * class key labels them all, and the labels are in SQLite; the box tool selects too.
+ * class key labels them all, and the labels are in SQLite; the box tool selects too; a map an earlier encoder
+ * laid out shows as stale until it is recomputed.
  */
 import { test, expect, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClassInfo, MapPoint } from '../../src/shared/contract';
-import { startEmbeddedSampleServer, type StudioServer } from './studio-server';
+import { finishJob, startEmbeddedSampleServer, type StudioServer } from './studio-server';
 
 const work = mkdtempSync(join(tmpdir(), 'simclr-e2e-map-'));
 const screenshotsDir = process.env.SCREENSHOTS_DIR ?? join('test-results', 'screens');
@@ -82,4 +83,19 @@ test('the box tool selects the points in its box; Escape clears the selection', 
   await expect(page.getByTestId('map-selection-count')).toHaveText(`${inside.length} selected`);
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('map-selection')).toHaveCount(0);
+});
+
+test('after a new pretraining run the map shows as stale, and recomputing it brings it up to date', async ({ page }) => {
+  await server.api('startPretrain', { encoder: 'resnet-tiny', epochs: 1, batchSize: 12, imageSize: 16, seed: 99, resume: false });
+  await finishJob(server);
+  await page.goto(server.openUrl);
+  await expect(page.getByTestId('nav-map')).toHaveAttribute('data-state', 'stale');
+  await expect(page.getByTestId('nav-map')).toContainText('Stale: pretrained since; recompute');
+  await page.getByTestId('nav-map').click();
+  const notice = page.getByTestId('stale-notice');
+  await expect(notice).toContainText('The embeddings and this map came from an earlier encoder');
+  await notice.getByRole('button', { name: 'Recompute map' }).click();
+  await expect(notice).toHaveCount(0, { timeout: 120_000 });
+  await expect(page.getByTestId('nav-map')).toHaveAttribute('data-state', 'done');
+  expect((await server.api<{ stale: string[] }>('status')).stale).toEqual([]);
 });

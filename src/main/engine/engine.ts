@@ -29,6 +29,7 @@ import { nearestNeighbours } from './labels/similarity';
 import { suggestLabels } from './labels/suggestions';
 import { chooseBackendName } from './ml/backends/backend-choice';
 import { hasPretrainedEncoder } from './ml/files/checkpoint-layout';
+import { staleOutputs } from './jobs/output-sources';
 import { Rng } from './ml/rng';
 import { testSetDraw } from './labels/test-set';
 import { ProjectStore } from './store/project-store';
@@ -162,6 +163,7 @@ export class Engine implements CommandHandlers {
         : empty),
       hasPretrainedEncoder: Boolean(store && hasPretrainedEncoder(store.layout.pretrainCheckpoint)),
       hasClassifier: Boolean(store && existsSync(join(store.layout.classifier, 'model.json'))),
+      stale: store ? staleOutputs(store) : [],
       labelTarget: { min: 0.01, max: 0.1 },
       roots: store?.images.roots() ?? [],
       runs: store?.runs.list() ?? [],

@@ -3,7 +3,7 @@
  * fine-tuned classifier's predictions, its out-of-fold predictions on the labels and the labels it flags.
  */
 import type Database from 'better-sqlite3';
-import type { LabelIssueInfo, MapPoint } from '../../../shared/contract';
+import type { LabelIssueInfo, MapPoint, ModelOutput } from '../../../shared/contract';
 
 export class ModelOutputs {
   readonly #db: Database.Database;
@@ -14,8 +14,9 @@ export class ModelOutputs {
 
   saveEmbeddings(rows: { imageId: number; vector: Float32Array }[]): void {
     const insert = this.#db.prepare(
+      // An image keeps its place on the map until the new layout is saved: the old map stays usable meanwhile.
       `INSERT INTO embeddings (image_id, vector, x, y) VALUES (?, ?, NULL, NULL)
-       ON CONFLICT(image_id) DO UPDATE SET vector = excluded.vector, x = NULL, y = NULL`,
+       ON CONFLICT(image_id) DO UPDATE SET vector = excluded.vector`,
     );
     this.#db.transaction(() => {
       for (const row of rows) insert.run(row.imageId, Buffer.from(row.vector.buffer, row.vector.byteOffset, row.vector.byteLength));
@@ -41,11 +42,27 @@ export class ModelOutputs {
     }>;
   }
 
+  /** Records which encoder (its checkpoint's version) an output was just computed with. */
+  recordSource(output: ModelOutput, encoderVersion: string): void {
+    this.#db.prepare("INSERT OR REPLACE INTO output_sources (output, encoder, recorded_at) VALUES (?, ?, datetime('now'))").run(output, encoderVersion);
+  }
+
+  /** The encoder version each output was computed with, for the outputs that recorded one. */
+  sources(): Map<ModelOutput, string> {
+    const rows = this.#db.prepare('SELECT output, encoder FROM output_sources').all() as { output: ModelOutput; encoder: string }[];
+    return new Map(rows.map((r) => [r.output, r.encoder]));
+  }
+
   saveMapPositions(rows: { imageId: number; x: number; y: number }[]): void {
     const update = this.#db.prepare('UPDATE embeddings SET x = ?, y = ? WHERE image_id = ?');
     this.#db.transaction(() => {
       for (const row of rows) update.run(row.x, row.y, row.imageId);
     })();
+  }
+
+  /** Whether any image has a place on the map. */
+  hasMap(): boolean {
+    return this.#db.prepare('SELECT 1 FROM embeddings WHERE x IS NOT NULL LIMIT 1').get() !== undefined;
   }
 
   mapPoints(): MapPoint[] {

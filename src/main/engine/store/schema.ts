@@ -177,6 +177,13 @@ CREATE TABLE IF NOT EXISTS run_losses (
   PRIMARY KEY (run_id, step)
 );
 
+-- Which encoder each kind of model output came from (its checkpoint's version), so a newer encoder shows them stale.
+CREATE TABLE IF NOT EXISTS output_sources (
+  output TEXT PRIMARY KEY CHECK (output IN ('embeddings', 'map', 'predictions')),
+  encoder TEXT NOT NULL,
+  recorded_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+
 CREATE TABLE IF NOT EXISTS pixel_cache (
   side INTEGER NOT NULL,
   image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,

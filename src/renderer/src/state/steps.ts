@@ -13,8 +13,11 @@ export const steps = [
 
 export type StepId = (typeof steps)[number]['id'];
 
-/** done: the step's output exists; ready: it can run now; blocked: an earlier step comes first. */
-export type StepState = 'done' | 'ready' | 'blocked' | 'running';
+/**
+ * done: the step's output exists; stale: it exists but came from an encoder pretraining has since replaced;
+ * ready: it can run now; blocked: an earlier step comes first.
+ */
+export type StepState = 'done' | 'stale' | 'ready' | 'blocked' | 'running';
 
 export interface StepProgress {
   state: StepState;
@@ -46,23 +49,28 @@ export function stepProgress(s: ProjectStatus | null, running: (kind: JobKind) =
           ? blocked(needs)
           : { state: 'ready' as const, detail: readyText };
   const fraction = hasImages ? s.labelled / s.images : 0;
+  /** A done step whose output an earlier encoder computed says so, with what brings it up to date. */
+  const unlessStale = (progress: StepProgress, stale: boolean, action: string): StepProgress =>
+    stale && progress.state === 'done' ? { state: 'stale', detail: `Stale: pretrained since; ${action}` } : progress;
   return {
     project: { state: 'done', detail: s.project },
     import: pick('import', hasImages, `${formatCount(s.images)} images`, 'Add a folder', null),
     pretrain: pick('pretrain', s.hasPretrainedEncoder, 'Encoder trained', 'Ready', hasImages ? null : 'Needs images'),
-    map: pick('embed', s.embeddings > 0, `${formatCount(s.embeddings)} points`, 'Ready', hasImages ? null : 'Needs images'),
+    map: unlessStale(
+      pick('embed', s.embeddings > 0, `${formatCount(s.embeddings)} points`, 'Ready', hasImages ? null : 'Needs images'),
+      s.stale.includes('embeddings') || s.stale.includes('map'),
+      'recompute',
+    ),
     label: hasImages
       ? {
           state: fraction >= s.labelTarget.min ? 'done' : 'ready',
           detail: `${formatCount(s.labelled)} labelled (${formatPercent(fraction)})`,
         }
       : blocked('Needs images'),
-    finetune: pick(
-      'finetune',
-      s.hasClassifier,
-      'Classifier trained',
-      'Ready',
-      s.labelled > 0 ? null : 'Needs labels',
+    finetune: unlessStale(
+      pick('finetune', s.hasClassifier, 'Classifier trained', 'Ready', s.labelled > 0 ? null : 'Needs labels'),
+      s.stale.includes('predictions'),
+      'fine-tune again',
     ),
     export: pick('export', exported, 'Exported', 'Ready', s.hasClassifier ? null : 'Needs a classifier'),
   };

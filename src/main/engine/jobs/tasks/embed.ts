@@ -3,6 +3,7 @@ import type { Tensor2D } from '@tensorflow/tfjs';
 import { embedOptionsSchema } from '../../../../shared/contract';
 import { chunk, rateAndEta, readImageBatch } from '../../data/batches';
 import { layoutMap } from '../../map/layout';
+import { recordOutputSources } from '../output-sources';
 import { buildCacheWithProgress } from './build-cache';
 import { loadPretrainedEncoder, modelInputSize } from './load-encoder';
 import type { Task } from './task';
@@ -34,6 +35,7 @@ export const embedTask: Task<'embed'> = async (context) => {
         metrics: { embedded: done, imagesPerSecond, etaSeconds },
       });
     }
+    recordOutputSources(store, ['embeddings']);
     const embeddings = store.outputs.embeddings();
     const mapStartedAt = performance.now();
     const positions = await layoutMap(
@@ -43,6 +45,7 @@ export const embedTask: Task<'embed'> = async (context) => {
       signal,
     );
     store.outputs.saveMapPositions(embeddings.map((e, i) => ({ imageId: e.imageId, x: positions[i][0], y: positions[i][1] })));
+    recordOutputSources(store, ['map']);
     return {
       result: { embedded: done, mapped: positions.length },
       metrics: { embedded: done, mapped: positions.length, mapSeconds: (performance.now() - mapStartedAt) / 1000 },

@@ -25,6 +25,7 @@ import { saveClassifier } from './classifier-artifacts';
 import { fitFineTuned, predictAll, type EpochReport, type Example } from './finetune-fit';
 import { crossValidatedCandidates, crossValidationName, frozenFeatures, pixelFeatures, pretrainingAdvice, scoreOf, type Features } from './label-candidates';
 import { loadPretrainedEncoder, modelInputSize } from './load-encoder';
+import { recordOutputSources } from '../output-sources';
 import type { Task, TaskContext } from './task';
 
 /** The largest side the raw-pixel baseline sees. */
@@ -183,6 +184,7 @@ export const finetuneTask: Task<'finetune'> = async (context) => {
     const allIds = cache.imageIds();
     const predictions = await predictAll(model, cache, allIds);
     store.outputs.savePredictions(allIds.map((imageId, i) => ({ imageId, classId: classIds[predictions[i].classIndex], confidence: predictions[i].confidence })));
+    recordOutputSources(store, ['predictions']);
     const predictedClass = new Map(allIds.map((imageId, i) => [imageId, classIds[predictions[i].classIndex]]));
     const test = testSetScore(allLabelled.filter((l) => testIds.has(l.imageId) && predictedClass.has(l.imageId)), predictedClass);
     if (test) report({ fraction: 1, phase: 'predicting', message: `On the test set: ${percent(test.accuracy)} (${test.correct} of ${test.images} right, 95 % interval ${percent(test.interval[0])}–${percent(test.interval[1])})`, metrics: {}, log: true });

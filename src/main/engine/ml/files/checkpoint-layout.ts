@@ -8,7 +8,8 @@
  *   run.json     the job's record (resolved options, loss curve, schedule position); written last
  * A checkpoint is written to `<dir>.next` and swapped in, so a kill mid-write never leaves a broken one.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -22,6 +23,32 @@ export const nextCheckpointDir = (dir: string) => `${dir}.next`;
 
 /** Whether dir holds a checkpoint a run can resume from. */
 export const hasCheckpoint = (dir: string) => existsSync(join(dir, checkpointFiles.state));
+
+/** Digests already taken, by the encoder folder's file sizes and times: a large encoder is read once per save. */
+const versions = new Map<string, { signature: string; version: string }>();
+
+/**
+ * The pretrained encoder's version: a digest of its files (architecture and weights), so a copied checkpoint
+ * keeps its version and any save that changes a weight changes it. Null where there is no encoder.
+ */
+export function encoderVersion(dir: string): string | null {
+  if (!hasPretrainedEncoder(dir)) return null;
+  const folder = join(dir, checkpointFiles.encoder);
+  const files = readdirSync(folder).sort();
+  const signature = files
+    .map((file) => {
+      const { size, mtimeMs } = statSync(join(folder, file));
+      return `${file}:${size}:${mtimeMs}`;
+    })
+    .join('|');
+  const known = versions.get(folder);
+  if (known?.signature === signature) return known.version;
+  const digest = createHash('sha256');
+  for (const file of files) digest.update(file).update(readFileSync(join(folder, file)));
+  const version = digest.digest('hex').slice(0, 16);
+  versions.set(folder, { signature, version });
+  return version;
+}
 
 /** Whether dir holds a pretrained encoder to embed or fine-tune with. */
 export const hasPretrainedEncoder = (dir: string) => existsSync(join(dir, checkpointFiles.encoder, 'model.json'));
