@@ -51,6 +51,10 @@ export interface MapPoint {
   y: number;
   labelId: number | null;
   predictedId: number | null;
+  /** The prediction's confidence, null without one. */
+  confidence: number | null;
+  /** The last fine-tune flagged its label as probably wrong (and the label is still the one it doubted). */
+  flagged: boolean;
 }
 
 /** A run of one kind as the project keeps it. */

@@ -8,7 +8,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClassInfo, MapPoint } from '../../src/shared/contract';
+import type { ClassInfo, ImageItem, MapPoint } from '../../src/shared/contract';
 import { finishJob, startEmbeddedSampleServer, type StudioServer } from './studio-server';
 
 const work = mkdtempSync(join(tmpdir(), 'simclr-e2e-map-'));
@@ -69,7 +69,7 @@ test('a lasso around real points selects them, and a class key labels them all i
   expect(after.filter((p) => p.labelId !== null).map((p) => p.id).sort((a, b) => a - b)).toEqual([...inside].sort((a, b) => a - b));
 });
 
-test('the box tool selects the points in its box; Escape clears the selection', async ({ page }) => {
+test('the box tool selects the points in its box, Escape clears the selection, and a selection opens in the grid', async ({ page }) => {
   await page.goto(server.openUrl);
   await page.getByTestId('nav-map').click();
   const points = await server.api<MapPoint[]>('getMap');
@@ -83,6 +83,34 @@ test('the box tool selects the points in its box; Escape clears the selection', 
   await expect(page.getByTestId('map-selection-count')).toHaveText(`${inside.length} selected`);
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('map-selection')).toHaveCount(0);
+
+  // Selected again, then opened in the Label step's grid: exactly those images.
+  await page.mouse.move(corners[0].x, corners[0].y);
+  await page.mouse.down();
+  await page.mouse.move(corners[2].x, corners[2].y, { steps: 8 });
+  await page.mouse.up();
+  await page.getByTestId('map-selection-grid').click();
+  await expect(page.getByTestId('label-filter')).toHaveValue('mapSelection');
+  await expect(page.getByTestId('grid-count')).toContainText(`${inside.length} image`);
+  const shown = await page.getByTestId('image-tile').evaluateAll((tiles) => tiles.map((t) => Number(t.getAttribute('data-image-id'))));
+  expect(shown.sort((a, b) => a - b)).toEqual([...inside].sort((a, b) => a - b));
+});
+
+test('a click on a point shows its image, label and nearest neighbours; a neighbour picks that one', async ({ page }) => {
+  await page.goto(server.openUrl);
+  await page.getByTestId('nav-map').click();
+  const points = await server.api<MapPoint[]>('getMap');
+  await expect(page.getByTestId('map-count')).toHaveText(`${points.length} points`);
+  const map = page.getByTestId('embedding-map');
+  const [x, y] = (await map.getAttribute('data-sample-point'))!.split(',').map(Number);
+  const box = (await map.boundingBox())!;
+  await page.mouse.click(box.x + x, box.y + y);
+  const [first] = await server.api<ImageItem[]>('getImages', { imageIds: [points[0].id] });
+  const details = page.getByTestId('map-point-details');
+  await expect(details).toContainText(first.relPath);
+  await expect(page.getByTestId('map-selection-count')).toHaveText('1 selected');
+  await details.locator('button').first().click();
+  await expect(details).not.toContainText(first.relPath);
 });
 
 test('after a new pretraining run the map shows as stale, and recomputing it brings it up to date', async ({ page }) => {

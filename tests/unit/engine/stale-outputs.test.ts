@@ -31,7 +31,7 @@ test('outputs of an earlier encoder are stale until their job runs again', { tim
   await done(engine.importFolder({ folder: join(work, 'images') }));
   await pretrain(1);
   await done(engine.startEmbed({ batchSize: 64, neighbors: 5, seed: 1 }));
-  const images = (await engine.listImages({ filter: 'all', offset: 0, limit: 100 })).items;
+  const images = (await engine.call('listImages', { limit: 100 })).items;
   const a = await engine.createClass({ name: 'a' });
   const b = await engine.createClass({ name: 'b' });
   const byFolder = (name: string) => images.filter((i) => i.relPath.startsWith(`${name}/`)).map((i) => i.id);

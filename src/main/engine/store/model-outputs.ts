@@ -66,14 +66,17 @@ export class ModelOutputs {
   }
 
   mapPoints(): MapPoint[] {
-    return this.#db
+    const rows = this.#db
       .prepare(
-        `SELECT e.image_id AS id, e.x, e.y, l.class_id AS labelId, p.class_id AS predictedId
+        `SELECT e.image_id AS id, e.x, e.y, l.class_id AS labelId, p.class_id AS predictedId, p.confidence,
+                (li.flagged_class_id IS NOT NULL AND li.flagged_class_id = l.class_id) AS flagged
          FROM embeddings e LEFT JOIN labels l ON l.image_id = e.image_id
          LEFT JOIN predictions p ON p.image_id = e.image_id
+         LEFT JOIN label_issues li ON li.image_id = e.image_id
          WHERE e.x IS NOT NULL ORDER BY e.image_id`,
       )
-      .all() as MapPoint[];
+      .all() as (Omit<MapPoint, 'flagged'> & { flagged: number })[];
+    return rows.map((r) => ({ ...r, flagged: r.flagged === 1 }));
   }
 
   savePredictions(rows: { imageId: number; classId: number; confidence: number }[]): void {

@@ -10,6 +10,8 @@ export interface ImageQuery {
   /** With the heldOut filter (a confusion-matrix cell): the class predicted out of fold for images labelled classId. */
   predictedClassId?: number;
   sort?: ImageSort;
+  /** A set of images chosen elsewhere (the map's selection), shown in its own order; `filter` is then not asked. */
+  imageIds?: readonly number[];
 }
 
 /** Pages kept beyond the ones in view; the farthest are dropped first, so memory stays flat at 100,000 images. */
@@ -20,7 +22,14 @@ const fetchPause = 70;
 const largestPage = 5000;
 
 function sameQuery(a: ImageQuery, b: ImageQuery): boolean {
-  return a.filter === b.filter && a.classId === b.classId && a.maxConfidence === b.maxConfidence && a.predictedClassId === b.predictedClassId && a.sort === b.sort;
+  return (
+    a.filter === b.filter &&
+    a.classId === b.classId &&
+    a.maxConfidence === b.maxConfidence &&
+    a.predictedClassId === b.predictedClassId &&
+    a.sort === b.sort &&
+    a.imageIds === b.imageIds
+  );
 }
 
 /**
@@ -87,7 +96,7 @@ export class ImagePager {
       }
       let gapEnd = i + 1;
       while (gapEnd < to && gapEnd - i < largestPage && !this.item(gapEnd)) gapEnd++;
-      const { items } = await this.#client.listImages({ ...query, offset: i, limit: gapEnd - i });
+      const { items } = await this.#list(query, i, gapEnd - i);
       ids.push(...items.map((x) => x.id));
       i = gapEnd;
     }
@@ -179,12 +188,18 @@ export class ImagePager {
     this.#pages = pages;
   }
 
+  /** One stretch of the query's images: from the engine's filters, or from a set of ids the query holds. */
+  async #list({ imageIds, ...query }: ImageQuery, offset: number, limit: number): Promise<{ total: number; items: ImageItem[] }> {
+    if (!imageIds) return this.#client.listImages({ ...query, offset, limit });
+    const ids = imageIds.slice(offset, offset + limit);
+    return { total: imageIds.length, items: ids.length > 0 ? await this.#client.getImages({ imageIds: ids }) : [] };
+  }
+
   #fetch(page: number, generation: number, force = false) {
     if (this.#inFlight.has(page) && !force) return;
     this.#inFlight.add(page);
     const query = untrack(() => this.#query);
-    this.#client
-      .listImages({ ...query, offset: page * this.#pageSize, limit: this.#pageSize })
+    this.#list(query, page * this.#pageSize, this.#pageSize)
       .then(({ total, items }) => {
         if (generation !== this.#generation) return;
         this.#inFlight.delete(page);

@@ -109,6 +109,15 @@ export class Workspace {
     this.step = step;
   }
 
+  /** The images last selected on the map, which the Label step's grid can show ("mapSelection"). */
+  mapSelection = $state.raw<readonly number[] | null>(null);
+
+  /** Opens the Label step showing the given images, in this order. */
+  showImagesInGrid(imageIds: readonly number[]) {
+    this.mapSelection = imageIds;
+    this.showInGrid('mapSelection');
+  }
+
   /** Opens the Label step showing `filter` (as its filter menu names them, e.g. "heldOut:3:5"). */
   showInGrid(filter: string) {
     this.requestedLabelFilter = filter;
