@@ -28,6 +28,8 @@ export default defineConfig({
           worker: resolve(__dirname, 'src/main/engine/jobs/worker.ts'),
           // The second training thread of the data-parallel trainer, started beside the worker.
           peer: resolve(__dirname, 'src/main/engine/ml/training/parallel/peer.ts'),
+          // The map layout's second (and further) optimisation threads.
+          'layout-thread': resolve(__dirname, 'src/main/engine/map/layout-thread.ts'),
         },
         // Shared chunks sit beside the entries, so `new URL('./worker.js', import.meta.url)` finds them.
         output: { chunkFileNames: '[name]-[hash].js' },

@@ -1,13 +1,14 @@
 /**
  * The map at scale, printed as one JSON object (progress on stderr):
- *   npm run bench:map -- [--sizes 10000,70000,100000] [--pretrain-minutes 2] [--checkpoint DIR] [--fps-seconds 5] [--root DIR]
+ *   npm run bench:map -- [--sizes 10000,70000,100000] [--pretrain-minutes 2] [--checkpoint DIR] [--fps-seconds 5] [--root DIR] [--reuse-project]
  * Writes Fashion-MNIST's 70,000 images as PNG files (and, for more, tinted copies of its train images), imports
  * them into one project, pretrains within the budget (or takes --checkpoint) and runs the embed job, whose map
  * of every image is the product's path (its mapSeconds). Then, on the stored embeddings: the product's layout of
  * the first N images for each size, timed with its peak resident memory, and the layout's quality as the share of
  * images whose 10 nearest on the map mostly share their class; beside it umap-js, the layout the product used
  * before, on the smallest size. Last, the server the CLI starts serves the project to headless Chromium, and the
- * map of every image is panned for --fps-seconds while the frames the page draws are counted.
+ * map of every image is panned for --fps-seconds while the frames the page draws are counted. --reuse-project takes
+ * the project an earlier run left, embeddings and all, and has the embed job lay its map out again.
  */
 import { cpSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -17,7 +18,9 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
 import { UMAP } from 'umap-js';
+import type { RunInfoOf } from '../src/shared/contract';
 import { Engine } from '../src/main/engine/engine';
+import { initBackend } from '../src/main/engine/ml/backends/backend';
 import { layoutMap } from '../src/main/engine/map/layout';
 import { Rng } from '../src/main/engine/ml/rng';
 import { chromiumLaunchArgs, findChromium, noChromiumSentence } from '../scripts/chromium.mjs';
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     checkpoint: { type: 'string' },
     'fps-seconds': { type: 'string', default: '5' },
     root: { type: 'string', default: '.cache/bench' },
+    'reuse-project': { type: 'boolean', default: false },
   },
 });
 const sizes = values.sizes.split(',').map(Number).sort((a, b) => a - b);
@@ -173,22 +177,29 @@ async function panFramesPerSecond(projectDir: string, points: number, seconds: n
   }
 }
 
+// The layouts below run in this process on the backend the embed job's worker uses.
+await initBackend('wasm');
 const total = sizes.at(-1)!;
 const { folders, classOfPath } = await writeFolders(total);
 log(`folders ready: ${folders.map((f) => f.folder).join(', ')}`);
 const projectDir = join(root, `map-${total}-project`);
-rmSync(projectDir, { recursive: true, force: true });
+if (!values['reuse-project']) rmSync(projectDir, { recursive: true, force: true });
 const engine = new Engine({ backend: 'wasm' });
 await engine.call('openProject', { dir: projectDir });
-for (const folder of folders) {
-  const started = performance.now();
-  await finished(engine, engine.call('importFolder', { folder: folder.folder, labelsFromSubfolders: false }));
-  log(`imported ${folder.folder} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+const lastEmbed = () => engine.store.runs.list().find((run): run is RunInfoOf<'embed'> => run.kind === 'embed' && run.state === 'done');
+if (!values['reuse-project'] || !lastEmbed()) {
+  for (const folder of folders) {
+    const started = performance.now();
+    await finished(engine, engine.call('importFolder', { folder: folder.folder, labelsFromSubfolders: false }));
+    log(`imported ${folder.folder} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  }
+  if (values.checkpoint) cpSync(resolve(values.checkpoint), engine.store.layout.pretrainCheckpoint, { recursive: true });
+  else await finished(engine, engine.call('startPretrain', { epochs: 10_000, timeBudgetSeconds: Number(values['pretrain-minutes']) * 60 }));
+  await finished(engine, engine.call('startEmbed', {}));
+} else {
+  await finished(engine, engine.call('startEmbed', { relayout: true }));
 }
-if (values.checkpoint) cpSync(resolve(values.checkpoint), engine.store.layout.pretrainCheckpoint, { recursive: true });
-else await finished(engine, engine.call('startPretrain', { epochs: 10_000, timeBudgetSeconds: Number(values['pretrain-minutes']) * 60 }));
-const embedded = await finished(engine, engine.call('startEmbed', {}));
-const embedMetrics = embedded.metrics as { embedded?: number; mapped?: number; mapSeconds?: number };
+const embedMetrics = lastEmbed()!.metrics;
 log(`embed job: ${JSON.stringify(embedMetrics)}`);
 
 const embeddings = engine.store.outputs.embeddings();

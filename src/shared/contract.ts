@@ -334,7 +334,8 @@ export type JobMetrics = {
     PretrainProgressMetrics &
     // A dry run's estimate, with endedByBudget as 0 or 1.
     Omit<PretrainEstimate, 'endedByBudget'> & { endedByBudget: number };
-  embed: { embedded: number; imagesPerSecond: number; etaSeconds: number; mapped: number; mapSeconds: number };
+  /** embedded: images embedded by this run; placed: new images placed into a kept map (0 when it was laid out whole). */
+  embed: { embedded: number; imagesPerSecond: number; etaSeconds: number; mapped: number; placed: number; mapSeconds: number };
   finetune: {
     epoch: number;
     loss: number;
@@ -447,6 +448,8 @@ export const embedOptionsSchema = z.strictObject({
   /** UMAP neighbourhood size; clipped to the number of images. */
   neighbors: positiveInt.min(2).max(200).default(15),
   seed: z.number().int().default(1),
+  /** Lay the whole map out again, even where only new images need a place in it. */
+  relayout: z.boolean().default(false),
 });
 export type EmbedOptions = z.infer<typeof embedOptionsSchema>;
 

@@ -24,6 +24,16 @@ test.afterAll(() => {
   server?.process.kill('SIGTERM');
 });
 
+// The map's views must not throw (an effect that feeds itself shows only as a page error).
+let pageErrors: string[] = [];
+test.beforeEach(({ page }) => {
+  pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+});
+test.afterEach(() => {
+  expect(pageErrors).toEqual([]);
+});
+
 /** A rectangle in map units around the middle of the points: where each of its corners lands on the page. */
 async function rectangleAround(page: Page, points: MapPoint[]) {
   const xs = points.map((p) => p.x).sort((a, b) => a - b);

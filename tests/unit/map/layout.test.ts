@@ -8,6 +8,7 @@ import { exactUpTo, nearestNeighbours } from '../../../src/main/engine/map/neigh
 import { optimiseLayout } from '../../../src/main/engine/map/optimise-layout';
 import { principalComponents } from '../../../src/main/engine/map/principal-components';
 import { layoutMap } from '../../../src/main/engine/map/layout';
+import { placeIntoMap } from '../../../src/main/engine/map/place';
 
 await initBackend('wasm');
 
@@ -109,6 +110,12 @@ test('optimisation pulls each group together and moves only the points allowed t
   const between = Math.min(distance(0, 1), distance(2, 3), distance(8, 9), distance(4, 7));
   assert.ok(within < between, `within ${within}, between ${between}`);
 
+  // Two threads sharing the edges over the same positions reach the same separation.
+  const shared = Float64Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? i / 2 : 0));
+  await optimiseLayout(shared, graph, { epochs: 200, seed: 1, threads: 2 });
+  const sharedDistance = (i: number, j: number) => Math.hypot(shared[2 * i] - shared[2 * j], shared[2 * i + 1] - shared[2 * j + 1]);
+  assert.ok(Math.max(sharedDistance(0, 2), sharedDistance(1, 3)) < Math.min(sharedDistance(0, 1), sharedDistance(8, 9)), 'two threads separate the groups too');
+
   const fixed = positions.slice();
   const movable = new Uint8Array(10);
   movable[9] = 1;
@@ -131,4 +138,22 @@ test('the map keeps groups apart: each point’s 5 nearest on the map are mostly
     right += near.filter(([, j]) => j % 3 === i % 3).length / 5;
   }
   assert.ok(right / 100 > 0.95, `own-group share ${right / 100}`);
+});
+
+test('new points are placed among their own group, and the mapped points stay exactly where they were', async () => {
+  const vectors = clustered(630, 24, 3, 1.0);
+  const kept = await layoutMap(vectors.slice(0, 600), { neighbors: 10, seed: 1 });
+  // The last 30 (10 of each group) are new.
+  const places = vectors.map((_, i) => (i < 600 ? kept[i] : null));
+  const placed = await placeIntoMap(vectors, places, { neighbors: 10, seed: 1 });
+  for (let i = 0; i < 600; i++) assert.deepEqual(placed[i], kept[i]);
+  let own = 0;
+  for (let i = 600; i < 630; i++) {
+    const nearest = kept
+      .map(([x, y], j) => [Math.hypot(x - placed[i][0], y - placed[i][1]), j])
+      .sort((a, b) => a[0] - b[0])
+      .slice(0, 5);
+    own += nearest.filter(([, j]) => j % 3 === i % 3).length / 5;
+  }
+  assert.ok(own / 30 > 0.9, `own-group share of the new points' mapped neighbours: ${own / 30}`);
 });

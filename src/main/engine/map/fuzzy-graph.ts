@@ -50,12 +50,15 @@ export function smoothDistances(distances: ArrayLike<number>): { rho: number; si
   return { rho, sigma: Math.max(sigma, minDistanceScale * mean) };
 }
 
-export function fuzzyGraph(graph: NeighbourGraph): FuzzyGraph {
+/** The fuzzy graph of every point's neighbours, or of only some points' (`rows`) where only they were searched. */
+export function fuzzyGraph(graph: NeighbourGraph, rows?: ArrayLike<number>): FuzzyGraph {
   const { k, indices, distances } = graph;
   const count = indices.length / Math.max(1, k);
   // Directed memberships, keyed by (from, to) so the reverse direction can be found for the union.
   const directed = new Map<number, number>();
-  for (let i = 0; i < count; i++) {
+  const searched = rows ?? { length: count };
+  for (let r = 0; r < searched.length; r++) {
+    const i = rows ? rows[r] : r;
     const row = distances.subarray(i * k, (i + 1) * k);
     const { rho, sigma } = smoothDistances(row);
     for (let j = 0; j < k; j++) {

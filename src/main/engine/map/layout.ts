@@ -3,6 +3,7 @@
  * first two principal components and scaled into the unit square. A wide encoder's vectors are brought down to
  * `searchDimensions` principal components first, as the neighbour search costs in proportion to their width.
  */
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { fuzzyGraph } from './fuzzy-graph';
 import { nearestNeighbours } from './neighbours';
@@ -15,6 +16,8 @@ export interface LayoutOptions {
 }
 
 const searchDimensions = 64;
+/** From this many points the layout's epochs are shared between threads, one a core (up to four). */
+const threadedFrom = 20_000;
 /** Where the layout starts: the principal components scaled to ±10, as umap-learn scales its initialisations. */
 const startingSpan = 10;
 
@@ -62,6 +65,7 @@ export async function layoutMap(
   await optimiseLayout(positions, graph, {
     epochs,
     seed: options.seed,
+    threads: count >= threadedFrom ? Math.min(4, availableParallelism()) : 1,
     signal,
     onEpochs: async (f) => {
       onProgress(0.35 + 0.65 * f, 'Laying out the 2-D map (UMAP)');

@@ -32,15 +32,36 @@ const kMeansIterations = 8;
 
 const yieldToEvents = () => new Promise((resolve) => setImmediate(resolve)); // lets a cancel message in
 
-export async function nearestNeighbours(rows: Float32Array, count: number, dim: number, k: number, options: NeighbourOptions = {}): Promise<NeighbourGraph> {
-  const take = Math.min(k, count - 1);
-  const graph: NeighbourGraph = { indices: new Int32Array(count * take), distances: new Float32Array(count * take), k: take };
-  if (take <= 0) return graph;
-  const points = tf.tidy(() => {
+/** The rows as unit vectors on the backend; a zero vector has no direction and stays zero, at distance 1 from all. */
+function unitRows(rows: Float32Array, count: number, dim: number): tf.Tensor2D {
+  return tf.tidy(() => {
     const x = tf.tensor2d(rows, [count, dim]);
-    // A zero vector has no direction: it stays zero, at distance 1 from everything.
     return x.div(x.norm('euclidean', 1, true).maximum(1e-12)) as tf.Tensor2D;
   });
+}
+
+const emptyGraph = (count: number, k: number): NeighbourGraph => ({ indices: new Int32Array(count * k), distances: new Float32Array(count * k), k });
+
+/**
+ * The exact k nearest neighbours of some points (`queries`) among all of them; the graph's other rows stay
+ * empty. What placing a few new images into a kept map needs.
+ */
+export async function neighboursOf(rows: Float32Array, count: number, dim: number, k: number, queries: Int32Array, signal?: AbortSignal): Promise<NeighbourGraph> {
+  const graph = emptyGraph(count, Math.min(k, count - 1));
+  if (graph.k <= 0 || queries.length === 0) return graph;
+  const points = unitRows(rows, count, dim);
+  try {
+    await searchAmong(points, queries, Int32Array.from({ length: count }, (_, i) => i), graph, signal);
+  } finally {
+    points.dispose();
+  }
+  return graph;
+}
+
+export async function nearestNeighbours(rows: Float32Array, count: number, dim: number, k: number, options: NeighbourOptions = {}): Promise<NeighbourGraph> {
+  const graph = emptyGraph(count, Math.min(k, count - 1));
+  if (graph.k <= 0) return graph;
+  const points = unitRows(rows, count, dim);
   try {
     const everyPoint = Int32Array.from({ length: count }, (_, i) => i);
     if (count <= exactUpTo) {

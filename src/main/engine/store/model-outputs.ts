@@ -23,6 +23,11 @@ export class ModelOutputs {
     })();
   }
 
+  /** The images that have an embedding. */
+  embeddedIds(): Set<number> {
+    return new Set(this.#db.prepare('SELECT image_id FROM embeddings').pluck().all() as number[]);
+  }
+
   embeddings(): { imageId: number; vector: Float32Array }[] {
     const rows = this.#db.prepare('SELECT image_id AS imageId, vector FROM embeddings ORDER BY image_id').all() as {
       imageId: number;

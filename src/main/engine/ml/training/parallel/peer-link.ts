@@ -1,20 +1,12 @@
 /** Starts and talks to the training peer thread (peer.ts) that holds the second half of each batch. */
-import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from '../../../threads';
 import { createExchangeBuffers, PairExchange, type ExchangeBuffers } from './exchange';
 import { gradientFloats, replicaState, type HalfStep, type Replica } from './data-parallel';
 import type { FromPeer, ReplicaState, ToPeer } from './protocol';
 
-/**
- * Under tsx the sources run as .ts, and a worker thread does not inherit tsx's loader (nor honour
- * `--import tsx` in Node 20), so a small script registers it first; in a build the peer is bundled to
- * peer.js beside this code.
- */
-function startPeerThread(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(fileURLToPath(new URL('./peer.js', import.meta.url)));
-  const entry = new URL('./peer.ts', import.meta.url).href;
-  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
-}
+/** The peer thread: peer.ts under tsx, peer.js beside this code in a build. */
+const startPeerThread = (): Worker => startModuleThread(new URL('./peer.ts', import.meta.url), new URL('./peer.js', import.meta.url));
 
 export class PeerLink {
   private waiting: { resolve: (m: FromPeer) => void; reject: (e: Error) => void } | null = null;
