@@ -74,9 +74,14 @@ test('embeddings round-trip as float32 and map positions join labels and predict
   ]);
   store.outputs.savePredictions([{ imageId: 1, classId: cls.id, confidence: 0.9 }]);
   assert.deepEqual(store.outputs.mapPoints(), [
-    { id: 1, x: 0.1, y: 0.2, labelId: null, predictedId: cls.id },
-    { id: 2, x: 0.3, y: 0.4, labelId: cls.id, predictedId: null },
+    { id: 1, x: 0.1, y: 0.2, labelId: null, predictedId: cls.id, confidence: 0.9, flagged: false },
+    { id: 2, x: 0.3, y: 0.4, labelId: cls.id, predictedId: null, confidence: null, flagged: false },
   ]);
+  // A label the fine-tune doubted is flagged on the map while it is still the label it doubted.
+  store.outputs.saveLabelIssues([{ imageId: 2, flaggedClassId: cls.id, suggestedClassId: cls.id, score: 0.8 }]);
+  assert.equal(store.outputs.mapPoints()[1].flagged, true);
+  store.labels.set([2], null);
+  assert.equal(store.outputs.mapPoints()[1].flagged, false);
 });
 
 test('runs left running by a dead process are marked cancelled on open', () => {
