@@ -8,7 +8,7 @@ export const colorModes: { id: ColorMode; text: string; needsPredictions: boolea
   { id: 'label', text: 'Label', needsPredictions: false },
   { id: 'predicted', text: 'Prediction', needsPredictions: true },
   { id: 'confidence', text: 'Confidence', needsPredictions: true },
-  { id: 'correct', text: 'Prediction right / wrong', needsPredictions: true },
+  { id: 'correct', text: 'Right / wrong', needsPredictions: true },
   { id: 'flagged', text: 'Possibly mislabelled', needsPredictions: true },
 ];
 
