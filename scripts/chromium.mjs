@@ -15,8 +15,11 @@ const systemChromiums = {
   win32: ['C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe', 'C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe'],
 };
 
-/** Debian's packages the tests use: the browser, and the Vulkan loader through which WebGPU reaches its SwiftShader. */
-export const debianTestPackages = ['chromium', 'libvulkan1', 'fonts-dejavu-core'];
+/**
+ * Debian's packages the tests use: the browser, the Vulkan loader through which WebGPU reaches its SwiftShader,
+ * and Python's onnx, Pillow and numpy, with which the export tests run onnx.checker and an export's predict.py.
+ */
+export const debianTestPackages = ['chromium', 'libvulkan1', 'fonts-dejavu-core', 'python3-onnx', 'python3-pil', 'python3-numpy'];
 
 /**
  * How the tests (and bench:map) start Chromium on a machine without a display or a GPU: WebGL, which the map
