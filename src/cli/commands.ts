@@ -4,8 +4,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
-import type { ExportResult, FinetuneOptions, FinetuneResult, ImportResult, JobSnapshot, PretrainOptions, PretrainResult, EmbedResult, ProjectStatus } from '../shared/contract';
-import { StudioError, backendNames } from '../shared/contract';
+import type { ExportModelFormat, ExportResult, FinetuneOptions, FinetuneResult, ImportResult, JobSnapshot, PretrainOptions, PretrainResult, EmbedResult, ProjectStatus } from '../shared/contract';
+import { StudioError, backendNames, exportModelFormats, imageFolderModes, type ImageFolderMode } from '../shared/contract';
+import { formatBytes } from '../shared/bytes';
 import type { Engine } from '../main/engine/engine';
 import type { StudioClient } from '../shared/client';
 import { startHttpServer } from '../main/transports/http-server';
@@ -258,15 +259,27 @@ export const commands: Record<string, CliCommand> = {
     describe: (r: { predicted: number }) => `Wrote predictions for ${r.predicted} images.`,
   },
   export: {
-    summary: 'Export the fine-tuned model (TensorFlow.js layers format) with its labels and CSVs',
-    synopsis: 'export --format tfjs --out <dir>',
-    options: { format: str, out: str },
+    summary: 'Export the classifier (ONNX, TensorFlow.js), the encoder, embeddings, labels, a model card and predict scripts',
+    synopsis: 'export --out <dir> [--format onnx,tfjs] [--no-encoder] [--no-embeddings] [--image-folder symlink|copy] [--replace]',
+    options: { format: str, out: str, 'no-encoder': { type: 'boolean' }, 'no-embeddings': { type: 'boolean' }, 'image-folder': str, replace: { type: 'boolean' } },
     async run(context) {
-      const format = (context.values.format as string | undefined) ?? 'tfjs';
-      if (format !== 'tfjs') throw new StudioError(`--format ${format} is not supported; use tfjs`);
-      return resultOf<ExportResult>(context, context.client.startExport({ outDir: resolve(required(context.values, 'out')), format }));
+      const { values } = context;
+      const formats = ((values.format as string | undefined) ?? exportModelFormats.join(',')).split(',').map((f) => f.trim());
+      const unknown = formats.find((f) => !(exportModelFormats as readonly string[]).includes(f));
+      if (unknown) throw new StudioError(`--format ${unknown} is not supported; use ${exportModelFormats.join(', ')} (comma-separated for several)`);
+      const imageFolder = (values['image-folder'] as string | undefined) ?? 'none';
+      if (!(imageFolderModes as readonly string[]).includes(imageFolder)) throw new StudioError(`--image-folder ${imageFolder}: use symlink or copy`);
+      const options = {
+        outDir: resolve(required(values, 'out')),
+        formats: formats as ExportModelFormat[],
+        encoder: values['no-encoder'] !== true,
+        embeddings: values['no-embeddings'] !== true,
+        imageFolder: imageFolder as ImageFolderMode,
+        replace: values.replace === true,
+      };
+      return resultOf<ExportResult>(context, context.client.startExport(options));
     },
-    describe: (r: ExportResult) => ['Wrote:', ...r.files.map((f) => `  ${f}`)].join('\n'),
+    describe: (r: ExportResult) => [`Wrote ${r.dir}:`, ...r.files.map((f) => `  ${f.path.slice(r.dir.length + 1).padEnd(20)} ${formatBytes(f.bytes).padStart(9)}  ${f.description}`)].join('\n'),
   },
   status: {
     summary: 'Counts, the tfjs backend and the runs with their metrics',

@@ -279,8 +279,15 @@ export interface FinetuneResult {
   /** Labels flagged as probably wrong (likeliest first), from the frozen probe's and vote's out-of-fold probabilities. */
   labelIssues: LabelIssueInfo[];
 }
+export interface ExportedFile {
+  path: string;
+  bytes: number;
+  /** What it is, in a few words. */
+  description: string;
+}
 export interface ExportResult {
-  files: string[];
+  dir: string;
+  files: ExportedFile[];
 }
 export type JobResult = ImportResult | PretrainResult | EmbedResult | FinetuneResult | ExportResult;
 
@@ -353,7 +360,7 @@ export type JobMetrics = {
     testImages: number;
     predicted: number;
   };
-  export: { files: number; labels: number; predictions: number };
+  export: { files: number; bytes: number; labels: number; predictions: number; embedded: number };
 };
 
 /** The metrics of a job of kind K as far as it has reported them. */
@@ -469,9 +476,23 @@ export const finetuneOptionsSchema = z.strictObject({
 });
 export type FinetuneOptions = z.infer<typeof finetuneOptionsSchema>;
 
+/** The formats an export writes its models in. */
+export const exportModelFormats = ['onnx', 'tfjs'] as const;
+export type ExportModelFormat = (typeof exportModelFormats)[number];
+/** How an export lays the labelled images out as an ImageFolder tree: not at all, as links, or as copies. */
+export const imageFolderModes = ['none', 'symlink', 'copy'] as const;
+export type ImageFolderMode = (typeof imageFolderModes)[number];
+
 export const exportOptionsSchema = z.strictObject({
   outDir: z.string().min(1),
-  format: z.literal('tfjs').default('tfjs'),
+  formats: z.array(z.enum(exportModelFormats)).min(1).default(['onnx', 'tfjs']),
+  /** Also the encoder alone (image → h), for features. */
+  encoder: z.boolean().default(true),
+  /** h of every image as embeddings.npy, with embeddings.csv naming each row's image. */
+  embeddings: z.boolean().default(true),
+  imageFolder: z.enum(imageFolderModes).default('none'),
+  /** Replace a folder of that name that holds files (otherwise refused). */
+  replace: z.boolean().default(false),
 });
 export type ExportOptions = z.infer<typeof exportOptionsSchema>;
 

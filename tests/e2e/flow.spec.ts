@@ -168,14 +168,15 @@ test('a user walks every step of the flow in the browser UI', async ({ page }) =
   await page.getByTestId('nav-export').click();
   await page.getByTestId('export-path').fill(exportDir);
   await page.getByTestId('export-start').click();
-  await expect(page.getByTestId('export-file').filter({ hasText: 'model.json' })).toHaveCount(1, { timeout: 120_000 });
+  await expect(page.getByTestId('export-file').filter({ hasText: 'model.onnx' })).toHaveCount(1, { timeout: 120_000 });
+  await expect(page.getByTestId('export-file').filter({ hasText: 'MODEL_CARD.md' })).toHaveCount(1);
   const predictionsCsv = join(work, 'predictions.csv');
   await page.getByTestId('predictions-path').fill(predictionsCsv);
   await page.getByTestId('predictions-write').click();
   await expect(page.getByTestId('predictions-result')).toContainText(String(perClass * 4));
   await shoot(page, '7-export');
 
-  for (const file of ['model.json', 'labels.json', 'preprocessing.json', 'labels.csv', 'predictions.csv']) {
+  for (const file of ['model.onnx', 'model.tfjs/model.json', 'encoder.onnx', 'embeddings.npy', 'classes.json', 'preprocessing.json', 'labels.csv', 'predictions.csv', 'dataset.json', 'MODEL_CARD.md', 'predict.py', 'predict.mjs']) {
     expect(existsSync(join(exportDir, file)), file).toBe(true);
   }
   expect(readFileSync(predictionsCsv, 'utf8').trim().split('\n')).toHaveLength(perClass * 4 + 1);

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import sharp from 'sharp';
+import { imageToModelPixels } from '../../../src/main/engine/data/pixel-cache';
 import { generateSampleFolder } from '../../../src/main/engine/sample/generate-sample';
 import { parseCsv } from '../../../src/main/engine/store/csv';
 import { tempDir } from '../../helpers/images';
@@ -69,10 +69,10 @@ test('the CLI runs the whole flow and the exported model reproduces predict', { 
   const predictionsPath = join(work, 'predictions.csv');
   assert.deepEqual(await cli('predict', '--out', predictionsPath), { predicted: 40 });
   const exportDir = join(work, 'export');
-  const exported = await cli('export', '--format', 'tfjs', '--out', exportDir);
+  const exported = await cli('export', '--format', 'tfjs', '--no-encoder', '--no-embeddings', '--out', exportDir);
   assert.deepEqual(
-    (exported.files as string[]).map((f) => f.slice(exportDir.length + 1)),
-    ['model.json', 'weights.bin', 'labels.json', 'preprocessing.json', 'labels.csv', 'predictions.csv'],
+    (exported.files as { path: string }[]).map((f) => f.path.slice(exportDir.length + 1)),
+    ['model.tfjs', 'classes.json', 'preprocessing.json', 'labels.csv', 'predictions.csv', 'dataset.json', 'model-card.json', 'MODEL_CARD.md'],
   );
 
   const status = await cli('status');
@@ -84,8 +84,8 @@ test('the CLI runs the whole flow and the exported model reproduces predict', { 
 
   // Plain tfjs, no project code: the standard layers format from its files.
   await tf.setBackend('cpu');
-  const modelJson = JSON.parse(readFileSync(join(exportDir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
-  const weights = readFileSync(join(exportDir, modelJson.weightsManifest[0].paths[0]));
+  const modelJson = JSON.parse(readFileSync(join(exportDir, 'model.tfjs', 'model.json'), 'utf8')) as tf.io.ModelJSON;
+  const weights = readFileSync(join(exportDir, 'model.tfjs', modelJson.weightsManifest[0].paths[0]));
   const model = await tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: modelJson.modelTopology,
@@ -97,12 +97,12 @@ test('the CLI runs the whole flow and the exported model reproduces predict', { 
   // a chosen linear probe sits on h directly.
   assert.equal(model.layers.some((layer) => layer.name === 'head_dense1'), finetuned.chosen === 'finetune');
   assert.equal(model.layers.at(-1)!.name, 'classifier');
-  const { labels } = JSON.parse(readFileSync(join(exportDir, 'labels.json'), 'utf8')) as { labels: string[] };
+  const { labels } = JSON.parse(readFileSync(join(exportDir, 'classes.json'), 'utf8')) as { labels: string[] };
   const { inputSize, scale } = JSON.parse(readFileSync(join(exportDir, 'preprocessing.json'), 'utf8')) as { inputSize: number; scale: number };
   const rows = parseCsv(readFileSync(predictionsPath, 'utf8')).slice(1);
   assert.equal(rows.length, 40);
   for (const [path, label, confidence] of rows) {
-    const pixels = await sharp(path).rotate().resize(inputSize, inputSize, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+    const pixels = await imageToModelPixels(path, inputSize);
     const probabilities = tf.tidy(() => (model.predict(tf.tensor4d(pixels, [1, inputSize, inputSize, 3], 'float32').mul(scale)) as tf.Tensor).dataSync());
     const best = probabilities.indexOf(Math.max(...probabilities));
     assert.equal(labels[best], label, path);

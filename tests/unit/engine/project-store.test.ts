@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { ProjectStore } from '../../../src/main/engine/store/project-store';
 import { tempDir } from '../../helpers/images';
 import { storeWithImages } from '../../helpers/store';
@@ -91,4 +92,22 @@ test('runs left running by a dead process are marked cancelled on open', () => {
   const run = store.runs.list().find((r) => r.id === id)!;
   assert.equal(run.state, 'cancelled');
   assert.deepEqual(run.options, { epochs: 3 });
+});
+
+test('a project cached with libvips-resized pixels drops that cache on open and shows its outputs stale', () => {
+  const dir = join(tempDir(), 'legacy');
+  ProjectStore.open(dir).close();
+  // What a project from before the app's own resize held: the old table, its cache file, outputs of an encoder.
+  const db = new Database(join(dir, 'project.sqlite'));
+  db.exec("CREATE TABLE pixel_cache (side INTEGER NOT NULL, image_id INTEGER NOT NULL, PRIMARY KEY (side, image_id)); INSERT INTO output_sources (output, encoder) VALUES ('embeddings', 'abc')");
+  db.close();
+  writeFileSync(join(dir, 'cache', 'pixels-32.u8'), 'old pixels');
+  writeFileSync(join(dir, 'cache', 'pixels-32-bicubic.u8'), 'new pixels');
+
+  const store = ProjectStore.open(dir);
+  assert.equal(existsSync(join(dir, 'cache', 'pixels-32.u8')), false);
+  assert.equal(existsSync(join(dir, 'cache', 'pixels-32-bicubic.u8')), true, 'the current cache is kept');
+  assert.deepEqual(readProjectDatabase(store, (d) => d.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'pixel_cache'").get()), { n: 0 });
+  assert.deepEqual([...store.outputs.sources().values()], ['pixels resized by libvips', 'pixels resized by libvips', 'pixels resized by libvips']);
+  store.close();
 });

@@ -8,19 +8,28 @@ import sharp from 'sharp';
 import type { ImportFailure } from '../../../shared/contract';
 import type { ProjectStore } from '../store/project-store';
 import { describeDecodeError } from '../import/reasons';
+import { modelResize } from './resample';
 
 /** The side training uses unless told otherwise; import fills this cache as it reads, so training starts at once. */
 export const defaultCacheSide = 32;
 
-/** How the model sees an image: this exact resize, RGB, then divided by 255 (the export documents it). */
+/** Larger images are refused: decoding them could exhaust memory (a "decompression bomb"). */
+export const maxInputPixels = 100_000_000;
+
+/**
+ * How the model sees an image: decoded by sharp (EXIF orientation applied, alpha dropped, sRGB), then resized
+ * to side×side by the app itself as Pillow would, bit for bit (a box reduce() of big images, then the bicubic
+ * filter: modelResize), so the export's predict.py builds the same bytes with Pillow; then divided by 255.
+ */
 export async function imageToModelPixels(input: string | Buffer, side: number): Promise<Buffer> {
-  return sharp(input, { failOn: 'warning' })
+  const { data, info } = await sharp(input, { failOn: 'warning', limitInputPixels: maxInputPixels })
     .rotate()
-    .resize(side, side, { fit: 'fill' })
     .removeAlpha()
     .toColourspace('srgb')
     .raw()
-    .toBuffer();
+    .toBuffer({ resolveWithObject: true });
+  const resized = modelResize(data, info.width, info.height, side);
+  return Buffer.from(resized.buffer, resized.byteOffset, resized.byteLength);
 }
 
 export interface CacheBuildProgress {

@@ -1,6 +1,6 @@
 /** An image at viewing size for the large view: upright, RGB, never enlarged, WebP. */
 import sharp from 'sharp';
-import { maxInputPixels } from '../import/decode';
+import { maxInputPixels } from './pixel-cache';
 
 export function renderPreview(path: string, maxSide: number): Promise<Buffer> {
   return sharp(path, { limitInputPixels: maxInputPixels })

@@ -5,11 +5,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { imageToModelPixels } from '../data/pixel-cache';
+import { imageToModelPixels, maxInputPixels } from '../data/pixel-cache';
 import { describeDecodeError, describeFileError, unsupportedFormatReason } from './reasons';
 
-/** Larger images are refused: decoding them could exhaust memory (a "decompression bomb"). */
-export const maxInputPixels = 100_000_000;
 export const thumbnailSide = 128;
 
 export interface DecodedImage {

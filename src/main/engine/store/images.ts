@@ -92,7 +92,7 @@ export class Images {
   replaceContent(imageId: number, content: Pick<NewImage, 'hash' | 'bytes' | 'width' | 'height'>): void {
     this.#db.transaction(() => {
       this.#db.prepare('UPDATE images SET hash = @hash, bytes = @bytes, width = @width, height = @height WHERE id = @imageId').run({ ...content, imageId });
-      for (const table of ['embeddings', 'predictions', 'pixel_cache']) this.#db.prepare(`DELETE FROM ${table} WHERE image_id = ?`).run(imageId);
+      for (const table of ['embeddings', 'predictions', 'model_pixels']) this.#db.prepare(`DELETE FROM ${table} WHERE image_id = ?`).run(imageId);
     })();
   }
 
@@ -181,13 +181,18 @@ export class Images {
     );
     return ids.map((id) => statement.get(id) as ImageItem | undefined).filter((item) => item !== undefined);
   }
+  /** The images' content hashes, sorted: what the set is, whatever its paths or the order of import. */
+  contentHashes(): string[] {
+    return this.#db.prepare('SELECT hash FROM images ORDER BY hash').pluck().all() as string[];
+  }
+
   cachedIds(side: number): Set<number> {
-    const rows = this.#db.prepare('SELECT image_id AS id FROM pixel_cache WHERE side = ?').all(side) as { id: number }[];
+    const rows = this.#db.prepare('SELECT image_id AS id FROM model_pixels WHERE side = ?').all(side) as { id: number }[];
     return new Set(rows.map((r) => r.id));
   }
 
   markCached(side: number, imageIds: number[]): void {
-    const insert = this.#db.prepare('INSERT OR IGNORE INTO pixel_cache (side, image_id) VALUES (?, ?)');
+    const insert = this.#db.prepare('INSERT OR IGNORE INTO model_pixels (side, image_id) VALUES (?, ?)');
     this.#db.transaction(() => {
       for (const id of imageIds) insert.run(side, id);
     })();

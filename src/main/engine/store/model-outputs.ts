@@ -92,6 +92,12 @@ export class ModelOutputs {
     })();
   }
 
+  /** The last fine-tune's predicted class and its confidence, by image id. */
+  predictions(): Map<number, { classId: number; confidence: number }> {
+    const rows = this.#db.prepare('SELECT image_id AS imageId, class_id AS classId, confidence FROM predictions').all() as { imageId: number; classId: number; confidence: number }[];
+    return new Map(rows.map(({ imageId, ...prediction }) => [imageId, prediction]));
+  }
+
   /** The last fine-tune's confidence in its predicted class, by image id. */
   predictionConfidences(): Map<number, number> {
     const rows = this.#db.prepare('SELECT image_id AS imageId, confidence FROM predictions').all() as { imageId: number; confidence: number }[];

@@ -2,10 +2,10 @@
  * A project on disk: one SQLite file plus folders for thumbnails, the pixel cache and models. Both the engine
  * process and the training worker open it; WAL mode lets the worker write while the UI reads.
  */
-import { mkdirSync, existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { mkdirSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { StudioError } from '../../../shared/contract';
+import { StudioError, modelOutputs } from '../../../shared/contract';
 import { ImagePaths } from './image-paths';
 import { Images } from './images';
 import { LabelHistory } from './label-history';
@@ -34,7 +34,7 @@ export class ProjectLayout {
     return join(this.dir, 'cache');
   }
   pixelCache(side: number): string {
-    return join(this.cache, `pixels-${side}.u8`);
+    return join(this.cache, `pixels-${side}-bicubic.u8`);
   }
   get pretrainCheckpoint(): string {
     return join(this.dir, 'models', 'pretrain');
@@ -130,12 +130,27 @@ function openDatabase(path: string, isNew: boolean): Database.Database {
     db.pragma('busy_timeout = 5000');
     db.exec(schemaSql);
     adoptLegacyDuplicatePaths(db);
+    retireLibvipsPixelCache(db, dirname(path));
     db.pragma(`user_version = ${schemaVersion}`);
     return db;
   } catch (error) {
     db?.close();
     throw damagedDatabaseError(path, error);
   }
+}
+
+/**
+ * Projects from before the app resized images itself kept sharp's (libvips') resize in cache/pixels-<side>.u8:
+ * those pixels are not what the models now see, so they go, and are cached again when next needed.
+ */
+function retireLibvipsPixelCache(db: Database.Database, projectDir: string): void {
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pixel_cache'").get()) return;
+  db.exec('DROP TABLE pixel_cache');
+  // What the models computed from those pixels is stale: the embed and fine-tune jobs redo it from the new ones.
+  const stale = db.prepare("INSERT OR REPLACE INTO output_sources (output, encoder) VALUES (?, 'pixels resized by libvips')");
+  for (const output of modelOutputs) stale.run(output);
+  const cache = new ProjectLayout(projectDir).cache;
+  for (const name of existsSync(cache) ? readdirSync(cache) : []) if (/^pixels-\d+\.u8$/.test(name)) rmSync(join(cache, name), { force: true });
 }
 
 /** Projects from before image_paths kept only the extra paths, in duplicate_paths: move every path over once. */

@@ -184,7 +184,8 @@ CREATE TABLE IF NOT EXISTS output_sources (
   recorded_at TEXT NOT NULL DEFAULT (datetime('now'))
 );
 
-CREATE TABLE IF NOT EXISTS pixel_cache (
+-- Which images the pixel cache of each side holds (pixel_cache, before it, held libvips-resized pixels).
+CREATE TABLE IF NOT EXISTS model_pixels (
   side INTEGER NOT NULL,
   image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
   PRIMARY KEY (side, image_id)
