@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
-import type { ExportModelFormat, ExportResult, FinetuneOptions, FinetuneResult, ImportResult, JobSnapshot, PretrainOptions, PretrainResult, EmbedResult, ProjectStatus } from '../shared/contract';
+import type { ExportModelFormat, ExportResult, PredictImageResult, FinetuneOptions, FinetuneResult, ImportResult, JobSnapshot, PretrainOptions, PretrainResult, EmbedResult, ProjectStatus } from '../shared/contract';
 import { StudioError, backendNames, exportModelFormats, imageFolderModes, type ImageFolderMode } from '../shared/contract';
 import { formatBytes } from '../shared/bytes';
 import type { Engine } from '../main/engine/engine';
@@ -252,11 +252,22 @@ export const commands: Record<string, CliCommand> = {
       ].join('\n'),
   },
   predict: {
-    summary: 'Write path,label,confidence for every image',
-    synopsis: 'predict --out <csv>',
-    options: { out: str },
-    run: ({ client, values }) => client.writePredictionsCsv({ outPath: resolve(required(values, 'out')) }),
-    describe: (r: { predicted: number }) => `Wrote predictions for ${r.predicted} images.`,
+    summary: 'Write path,label,confidence for every image, or classify one image file from anywhere',
+    synopsis: 'predict --out <csv> | predict --image <file> [--top K]',
+    options: { out: str, image: str, top: str },
+    run(context) {
+      const { client, values } = context;
+      if (values.image === undefined) return client.writePredictionsCsv({ outPath: resolve(required(values, 'out')) });
+      return resultOf<PredictImageResult>(context, client.startPredictImage({ path: resolve(values.image as string), top: number(values, 'top') ?? 5 }));
+    },
+    describe: (r: { predicted: number } | PredictImageResult) =>
+      'predicted' in r
+        ? `Wrote predictions for ${r.predicted} images.`
+        : [
+            `${r.path}: ${r.top[0].label} (${percent(r.top[0].probability)})`,
+            ...r.top.map((t) => `  ${percent(t.probability).padStart(7)}  ${t.label}`),
+            ...(r.neighbours.length > 0 ? ['Most like these labelled images (cosine similarity of h):', ...r.neighbours.map((n) => `  ${n.similarity.toFixed(3)}  ${n.label}  ${n.path}`)] : []),
+          ].join('\n'),
   },
   export: {
     summary: 'Export the classifier (ONNX, TensorFlow.js), the encoder, embeddings, labels, a model card and predict scripts',

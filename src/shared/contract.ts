@@ -17,7 +17,7 @@ export type { EncoderName, LrScaling, PretrainPresetName } from './pretrain-voca
 export const backendNames = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
 
-export const jobKinds = ['import', 'pretrain', 'embed', 'finetune', 'export'] as const;
+export const jobKinds = ['import', 'pretrain', 'embed', 'finetune', 'export', 'predict'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
@@ -289,7 +289,17 @@ export interface ExportResult {
   dir: string;
   files: ExportedFile[];
 }
-export type JobResult = ImportResult | PretrainResult | EmbedResult | FinetuneResult | ExportResult;
+/** The classifier's answer for one image from anywhere on disk, before it is exported. */
+export interface PredictImageResult {
+  path: string;
+  /** The most probable classes first, with their probabilities. */
+  top: { classId: number; label: string; probability: number }[];
+  /** The labelled images whose h is most like this image's (cosine similarity of h). */
+  neighbours: { imageId: number; path: string; label: string; similarity: number }[];
+  /** Which of the measured ways the classifier is (see FinetuneResult.chosen); null for a project without a record. */
+  chosen: ExportableCandidate | null;
+}
+export type JobResult = ImportResult | PretrainResult | EmbedResult | FinetuneResult | ExportResult | PredictImageResult;
 
 export interface JobResults {
   import: ImportResult;
@@ -297,6 +307,7 @@ export interface JobResults {
   embed: EmbedResult;
   finetune: FinetuneResult;
   export: ExportResult;
+  predict: PredictImageResult;
 }
 
 /** The options a pretraining run reports among its metrics, so `status` lists what each run was. */
@@ -361,6 +372,7 @@ export type JobMetrics = {
     predicted: number;
   };
   export: { files: number; bytes: number; labels: number; predictions: number; embedded: number };
+  predict: { probability: number };
 };
 
 /** The metrics of a job of kind K as far as it has reported them. */
@@ -496,6 +508,12 @@ export const exportOptionsSchema = z.strictObject({
 });
 export type ExportOptions = z.infer<typeof exportOptionsSchema>;
 
+export const predictImageOptionsSchema = z.strictObject({
+  path: z.string().min(1),
+  top: z.number().int().min(1).max(50).default(5),
+  neighbours: z.number().int().min(0).max(50).default(5),
+});
+
 // ---------------------------------------------------------------------------------------------------------
 // Commands: name → argument schema. Results are typed in CommandResults below.
 // ---------------------------------------------------------------------------------------------------------
@@ -611,6 +629,8 @@ export const commandSchemas = {
   startEmbed: embedOptionsSchema.partial(),
   startFinetune: finetuneOptionsSchema.partial(),
   startExport: exportOptionsSchema,
+  /** Classifies one image file from anywhere on disk (a job, as the model runs in the worker). */
+  startPredictImage: predictImageOptionsSchema,
   /** Writes `path,label,confidence` for every image from the last fine-tune's predictions. */
   writePredictionsCsv: z.strictObject({ outPath: z.string().min(1) }),
   cancelJob: z.strictObject({ jobId: z.string() }),
@@ -663,6 +683,7 @@ export interface CommandResults {
   startEmbed: JobSnapshot;
   startFinetune: JobSnapshot;
   startExport: JobSnapshot;
+  startPredictImage: JobSnapshot;
   writePredictionsCsv: { predicted: number };
   cancelJob: { cancelled: boolean };
   runHistory: RunHistory;

@@ -3,7 +3,7 @@
  * CLI (`simclr-studio serve`): project → import → pretrain → map → label → fine-tune → export.
  */
 import { test, expect, type Page } from '@playwright/test';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSampleFolder } from '../../src/main/engine/sample/generate-sample';
@@ -168,8 +168,17 @@ test('a user walks every step of the flow in the browser UI', async ({ page }) =
   await page.getByTestId('nav-export').click();
   await page.getByTestId('export-path').fill(exportDir);
   await page.getByTestId('export-start').click();
-  await expect(page.getByTestId('export-file').filter({ hasText: 'model.onnx' })).toHaveCount(1, { timeout: 120_000 });
-  await expect(page.getByTestId('export-file').filter({ hasText: 'MODEL_CARD.md' })).toHaveCount(1);
+  const exportedFile = (name: string) => page.getByTestId('export-file').locator('td.mono', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) });
+  await expect(exportedFile('model.onnx')).toHaveCount(1, { timeout: 120_000 });
+  await expect(exportedFile('MODEL_CARD.md')).toHaveCount(1);
+  // Try the model on one image from outside the project before shipping it.
+  const outside = join(work, 'try-me.png');
+  const firstClass = readdirSync(sampleDir, { withFileTypes: true }).find((entry) => entry.isDirectory())!.name;
+  writeFileSync(outside, readFileSync(join(sampleDir, firstClass, readdirSync(join(sampleDir, firstClass))[0])));
+  await page.getByTestId('try-path').fill(outside);
+  await page.getByTestId('try-start').click();
+  await expect(page.getByTestId('try-class')).toHaveCount(4, { timeout: 60_000 });
+  await expect(page.getByTestId('try-neighbour')).toHaveCount(5);
   const predictionsCsv = join(work, 'predictions.csv');
   await page.getByTestId('predictions-path').fill(predictionsCsv);
   await page.getByTestId('predictions-write').click();

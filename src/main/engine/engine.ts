@@ -385,6 +385,10 @@ export class Engine implements CommandHandlers {
     return this.#jobs.runInWorker(this.store, 'export', options);
   }
 
+  async startPredictImage(options: Args<'startPredictImage'>): Promise<JobSnapshot> {
+    return this.#jobs.runInWorker(this.store, 'predict', options);
+  }
+
   async writePredictionsCsv({ outPath }: Args<'writePredictionsCsv'>): Promise<CommandResults['writePredictionsCsv']> {
     const csv = predictionsCsv(this.store);
     if (csv.rows === 0) throw new StudioError('There are no predictions yet; fine-tune a classifier first');
@@ -449,4 +453,5 @@ const changedByJob: Record<JobSnapshot['kind'], readonly Aggregate[]> = {
   embed: ['embeddings'],
   finetune: ['predictions', 'runs'],
   export: ['runs'],
+  predict: ['runs'],
 };

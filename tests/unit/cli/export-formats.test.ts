@@ -80,6 +80,21 @@ test('an export carries ONNX models that pass onnx.checker, and predict scripts 
     assert.ok(Math.abs(row.top.reduce((s, t) => s + t.probability, 0) - 1) < 1e-4);
   }
 
+  // Trying the model on a file from outside the project gives the app's answer for the same picture, with the
+  // labelled images most like it (the original first, as it is the same picture); a bad file is named.
+  const original = fromScript[0].path;
+  const outside = join(work, 'elsewhere.png');
+  writeFileSync(outside, readFileSync(original));
+  const tried = (await cli('predict', '--image', outside)) as { top: { label: string; probability: number }[]; neighbours: { path: string; similarity: number }[] };
+  assert.equal(tried.top.length, 3);
+  assert.equal(tried.top[0].label, predicted.get(original)!.label);
+  assert.ok(Math.abs(tried.top[0].probability - predicted.get(original)!.confidence) <= 1e-4);
+  assert.equal(tried.neighbours.length, 5);
+  assert.equal(tried.neighbours[0].path, original);
+  assert.ok(tried.neighbours[0].similarity > 0.9999);
+  writeFileSync(join(work, 'broken.png'), 'not a png');
+  await assert.rejects(cli('predict', '--image', join(work, 'broken.png')), (error: { stderr: string }) => error.stderr.includes(`${join(work, 'broken.png')}: cannot read this image`));
+
   // predict.py's input tensors, built with Pillow and numpy, against the app's own.
   const { inputSize } = JSON.parse(readFileSync(join(out, 'preprocessing.json'), 'utf8')) as { inputSize: number };
   const inputsNpy = join(work, 'inputs.npy');

@@ -51,14 +51,12 @@ export function datasetFingerprint(store: ProjectStore): string {
   return createHash('sha256').update(store.images.contentHashes().join('\n')).digest('hex');
 }
 
-const isFinetune = (run: RunInfo): run is RunInfoOf<'finetune'> => run.kind === 'finetune' && run.state === 'done';
 const isPretrain = (run: RunInfo): run is RunInfoOf<'pretrain'> => run.kind === 'pretrain';
 
 export function buildModelCard(store: ProjectStore, input: { dataset: Dataset; classNames: string[]; encoder: EncoderDescription; preprocessing: object; stale: string[]; files: CardFile[] }): ModelCard {
   const { dataset, classNames } = input;
-  const runs = store.runs.list(1000);
-  const finetune = runs.find(isFinetune)?.result ?? null;
-  const pretrain = runs.find(isPretrain);
+  const finetune = store.runs.lastResult('finetune');
+  const pretrain = store.runs.list(1000).find(isPretrain);
   const chosen = finetune?.candidates.find((c) => c.name === finetune.chosen) ?? null;
   const labelled = (name: string, split: 'train' | 'test') => dataset.images.filter((i) => i.label === name && i.split === split).length;
   return {

@@ -1,6 +1,6 @@
 /** The runs table and what each run keeps beside it: its result, its log and its loss curve. */
 import type Database from 'better-sqlite3';
-import type { AnyJobMetrics, JobKind, JobResult, JobState, RunHistory, RunInfo, RunLogLine, RunLossPoint } from '../../../shared/contract';
+import type { AnyJobMetrics, JobKind, JobResult, JobResults, JobState, RunHistory, RunInfo, RunLogLine, RunLossPoint } from '../../../shared/contract';
 
 interface RunRow {
   id: number;
@@ -61,6 +61,12 @@ export class Runs {
   list(limit = 50): RunInfo[] {
     const rows = this.#db.prepare(`SELECT ${runColumns} FROM runs r LEFT JOIN run_results ON run_results.run_id = r.id ORDER BY r.id DESC LIMIT ?`).all(limit) as RunRow[];
     return rows.map(runInfoOf);
+  }
+
+  /** What the newest run of this kind that finished returned; null when none did. */
+  lastResult<K extends JobKind>(kind: K): JobResults[K] | null {
+    const run = this.list(1000).find((r) => r.kind === kind && r.state === 'done' && r.result !== null);
+    return (run?.result as JobResults[K] | undefined) ?? null;
   }
 
   appendLog(runId: number, message: string): void {

@@ -14,6 +14,7 @@ const jobVerbs: Record<JobKind, string> = {
   embed: 'Embedding',
   finetune: 'Fine-tuning',
   export: 'Export',
+  predict: 'Prediction',
 };
 
 /**

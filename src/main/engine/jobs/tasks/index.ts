@@ -2,6 +2,7 @@ import type { WorkerKind } from '../protocol';
 import { embedTask } from './embed';
 import { exportTask } from './export';
 import { finetuneTask } from './finetune';
+import { predictImageTask } from './predict-image';
 import { pretrainTask } from './pretrain';
 import type { Task } from './task';
 
@@ -11,4 +12,5 @@ export const tasks: { [K in WorkerKind]: Task<K> } = {
   embed: embedTask,
   finetune: finetuneTask,
   export: exportTask,
+  predict: predictImageTask,
 };
