@@ -195,7 +195,9 @@ test('a user imports, labels by keyboard, undoes, merges, deletes and follows th
   expect(new Set(labelledIds).size).toBe(3);
 
   // The large viewer: Enter opens, → moves on, 2 labels, "more like this" lists neighbours to label at once.
-  const unlabelled = images.find((image) => !labelledIds.includes(String(image.id)) && image.id !== images.at(-1)!.id)!;
+  // One whose next image (where → goes) is unlabelled too, so labelling that one adds a label.
+  const isUnlabelled = (image: ImageItem | undefined) => image !== undefined && !labelledIds.includes(String(image.id));
+  const unlabelled = images.find((image, i) => isUnlabelled(image) && isUnlabelled(images[i + 1]))!;
   await tile(page, unlabelled.id).click();
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('image-viewer')).toBeVisible();

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -16,7 +16,8 @@ import { imageToModelPixels } from '../../../src/main/engine/data/pixel-cache';
 import { generateSampleFolder } from '../../../src/main/engine/sample/generate-sample';
 import { parseCsv } from '../../../src/main/engine/store/csv';
 import { tempDir } from '../../helpers/images';
-import { checkWithOnnxChecker, maxAbsDifference, systemPython } from '../onnx/onnx-helpers';
+import { systemPython } from '../../helpers/python';
+import { checkWithOnnxChecker, maxAbsDifference } from '../onnx/onnx-helpers';
 
 const run = promisify(execFile);
 const work = tempDir('simclr-export-');
@@ -140,4 +141,13 @@ test('an export carries ONNX models that pass onnx.checker, and predict scripts 
   assert.equal(existsSync(join(out, 'mine.txt')), false);
   assert.equal(existsSync(join(out, 'model.tfjs')), false);
   assert.ok(replaced.files.some((f) => f.path.endsWith('model.onnx')));
+
+  // An export that fails part-way (an image gone from disk when its copy is made) names the file, and leaves
+  // neither a folder nor its hidden staging folder behind.
+  const gone = fromScript[1].path;
+  rmSync(gone);
+  const failing = join(work, 'export-with-copies');
+  await assert.rejects(cli('export', '--out', failing, '--image-folder', 'copy'), (error: { stderr: string }) => error.stderr.includes(`${gone}: cannot copy it into the ImageFolder tree`));
+  assert.equal(existsSync(failing), false);
+  assert.deepEqual(readdirSync(work).filter((name) => name.includes('.partial-')), []);
 });

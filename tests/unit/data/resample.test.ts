@@ -7,9 +7,8 @@ import sharp from 'sharp';
 import { modelResize, reduceRgb, resizeRgb } from '../../../src/main/engine/data/resample';
 import { Rng } from '../../../src/main/engine/ml/rng';
 import { tempDir } from '../../helpers/images';
+import { systemPython } from '../../helpers/python';
 
-/** Debian's python3 with python3-pil and python3-numpy (a pyenv python3 on PATH may lack them). */
-const systemPython = '/usr/bin/python3';
 
 /** Photo-like RGB: smooth gradients and waves, per-pixel noise, and a few hard-edged blocks (ringing, clipping). */
 function photoLike(width: number, height: number, seed: number): Buffer {

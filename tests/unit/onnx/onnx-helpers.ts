@@ -7,9 +7,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { imageToModelPixels } from '../../../src/main/engine/data/pixel-cache';
 import { Rng } from '../../../src/main/engine/ml/rng';
-
-/** Debian's python3 with python3-onnx, python3-pil and python3-numpy (a pyenv python3 on PATH may lack them). */
-export const systemPython = '/usr/bin/python3';
+import { systemPython } from '../../helpers/python';
 
 /** Writes `count` PNGs of gradients and noise at odd sizes into dir; returns their paths. */
 export async function writeTestImages(dir: string, count: number, seed = 1): Promise<string[]> {

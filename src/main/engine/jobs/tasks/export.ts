@@ -21,11 +21,10 @@ import { toCsv } from '../../store/csv';
 import { predictionsCsv } from '../../store/export-csv';
 import type { ProjectStore } from '../../store/project-store';
 import { staleOutputs } from '../output-sources';
-import { buildCacheWithProgress } from './build-cache';
 import { preprocessingFor, readClassifierLabels } from './classifier-artifacts';
-import { outputsOf } from './finetune-fit';
 import { loadPretrainedEncoder, modelInputSize } from './load-encoder';
-import type { Task, TaskContext } from './task';
+import { representationsOf } from './representations';
+import type { Task } from './task';
 
 function describeEncoder(store: ProjectStore, encoder: tf.LayersModel): EncoderDescription {
   return {
@@ -35,24 +34,6 @@ function describeEncoder(store: ProjectStore, encoder: tf.LayersModel): EncoderD
     representationDim: encoder.outputs[0].shape[1] as number,
     version: encoderVersion(store.layout.pretrainCheckpoint),
   };
-}
-
-/** h of every image: the embed job's where they came from this encoder and cover every image, else computed now. */
-async function embeddingsOf(context: TaskContext<'export'>, encoder: tf.LayersModel): Promise<{ imageIds: number[]; values: Float32Array; dim: number }> {
-  const { store } = context;
-  const dim = encoder.outputs[0].shape[1] as number;
-  const cache = await buildCacheWithProgress(context, modelInputSize(encoder));
-  const imageIds = cache.imageIds();
-  const version = encoderVersion(store.layout.pretrainCheckpoint);
-  const stored = store.outputs.sources().get('embeddings') === version ? store.outputs.embeddings() : [];
-  const byId = new Map(stored.map((e) => [e.imageId, e.vector]));
-  if (imageIds.every((id) => byId.get(id)?.length === dim)) {
-    const values = new Float32Array(imageIds.length * dim);
-    imageIds.forEach((id, row) => values.set(byId.get(id)!, row * dim));
-    return { imageIds, values, dim };
-  }
-  context.report({ fraction: null, phase: 'embedding', message: `Embedding ${imageIds.length} images with the encoder`, metrics: {} });
-  return { imageIds, values: await outputsOf(encoder, cache, imageIds), dim };
 }
 
 export const exportTask: Task<'export'> = async (context) => {
@@ -111,7 +92,7 @@ export const exportTask: Task<'export'> = async (context) => {
 
     if (options.embeddings) {
       step(0.3, 'Embedding every image');
-      const { imageIds, values, dim } = await embeddingsOf(context, encoder);
+      const { imageIds, values, dim } = await representationsOf(context, encoder);
       const paths = store.images.paths(imageIds);
       await write('embeddings.npy', npyBytes(values, [imageIds.length, dim]), `h of every image, float32 [${imageIds.length}, ${dim}] (numpy.load), encoder ${encoderInfo.version ?? ''}`.trim());
       await write('embeddings.csv', toCsv(['row', 'image_id', 'path'], imageIds.map((id, row) => [String(row), String(id), paths.get(id)!])), 'which image each row of embeddings.npy is');

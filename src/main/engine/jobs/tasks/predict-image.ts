@@ -10,13 +10,11 @@ import { StudioError, predictImageOptionsSchema } from '../../../../shared/contr
 import { imageToModelPixels } from '../../data/pixel-cache';
 import { describeDecodeError } from '../../import/reasons';
 import { predictProbabilities } from '../../ml/few-label/classifier';
-import { encoderVersion } from '../../ml/files/checkpoint-layout';
 import { fileLoadHandler } from '../../ml/files/tfjs-files';
-import { buildCacheWithProgress } from './build-cache';
 import { readClassifierLabels } from './classifier-artifacts';
-import { outputsOf } from './finetune-fit';
 import { loadPretrainedEncoder, modelInputSize } from './load-encoder';
-import type { Task, TaskContext } from './task';
+import { representationsOf } from './representations';
+import type { Task } from './task';
 
 async function readImage(path: string, side: number): Promise<tf.Tensor4D> {
   if (!existsSync(path)) throw new StudioError(`${path}: no such file`);
@@ -34,21 +32,6 @@ function cosineToRows(query: Float32Array, rows: Float32Array, dim: number): num
     const row = rows.subarray(r * dim, (r + 1) * dim);
     return row.reduce((a, x, j) => a + x * query[j], 0) / (norm(row) * queryNorm);
   });
-}
-
-/** h of the labelled images: the embed job's where they came from this encoder, else computed now. */
-async function labelledRepresentations(context: TaskContext<'predict'>, encoder: tf.LayersModel, imageIds: number[]): Promise<Float32Array> {
-  const { store } = context;
-  const dim = encoder.outputs[0].shape[1] as number;
-  const current = store.outputs.sources().get('embeddings') === encoderVersion(store.layout.pretrainCheckpoint);
-  const stored = current ? new Map(store.outputs.embeddings().map((e) => [e.imageId, e.vector])) : new Map<number, Float32Array>();
-  if (imageIds.every((id) => stored.get(id)?.length === dim)) {
-    const values = new Float32Array(imageIds.length * dim);
-    imageIds.forEach((id, row) => values.set(stored.get(id)!, row * dim));
-    return values;
-  }
-  const cache = await buildCacheWithProgress(context, modelInputSize(encoder));
-  return outputsOf(encoder, cache, imageIds);
 }
 
 export const predictImageTask: Task<'predict'> = async (context) => {
@@ -71,10 +54,11 @@ export const predictImageTask: Task<'predict'> = async (context) => {
     const forEncoder = await readImage(path, modelInputSize(encoder));
     const h = tf.tidy(() => (encoder.predict(forEncoder) as tf.Tensor).dataSync() as Float32Array);
     forEncoder.dispose();
-    const bank = labelled.length > 0 && neighbours > 0 ? await labelledRepresentations(context, encoder, labelled.map((l) => l.imageId)) : new Float32Array(0);
-    const similarity = cosineToRows(h, bank, h.length);
-    const nearest = labelled
-      .map((l, i) => ({ ...l, similarity: similarity[i] }))
+    const bank = neighbours > 0 ? await representationsOf(context, encoder, labelled.map((l) => l.imageId)) : { imageIds: [], values: new Float32Array(0) };
+    const similarity = cosineToRows(h, bank.values, h.length);
+    const classOf = new Map(labelled.map((l) => [l.imageId, l.classId]));
+    const nearest = bank.imageIds
+      .map((imageId, i) => ({ imageId, classId: classOf.get(imageId)!, similarity: similarity[i] }))
       .sort((a, b) => b.similarity - a.similarity)
       .slice(0, neighbours);
     const paths = store.images.paths(nearest.map((n) => n.imageId));
