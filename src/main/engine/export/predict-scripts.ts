@@ -42,7 +42,9 @@ const { labels } = JSON.parse(readFileSync(join(here, 'classes.json'), 'utf8'));
 const extensions = new Set(${extensions});
 const batchSize = 32;
 
-// The app's resize, copied from its source: Pillow's reduce() then its bicubic resize, bit for bit.
+// The app's own resize functions, copied from the running app (Pillow's reduce() then its bicubic resize, bit for
+// bit): src/main/engine/data/resample.ts in SimCLR Studio's source, where they are commented. Run from its sources,
+// the app's TypeScript compiler drops their whitespace.
 const resizeRgb = ${resizeRgb.toString()};
 const reduceRgb = ${reduceRgb.toString()};
 const modelResize = ${modelResize.toString()};
