@@ -9,7 +9,7 @@ import { float, GraphWriter, int, ints } from './graph-writer';
 import { DataType, type OnnxModel } from './proto';
 
 /** The opset this writer targets: ReduceMean still takes its axes as an attribute, Softmax works on one axis. */
-export const onnxOpset = 13;
+const onnxOpset = 13;
 /** ONNX IR version 7 goes with opset 13. */
 const irVersion = 7;
 const batchDim = 'batch';

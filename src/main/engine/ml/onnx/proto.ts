@@ -6,9 +6,9 @@
 import protobuf from 'protobufjs/light.js';
 
 /** onnx.proto's TensorProto.DataType values used here. */
-export const DataType = { float: 1, int64: 7 } as const;
+export const DataType = { float: 1 } as const;
 /** onnx.proto's AttributeProto.AttributeType values used here. */
-export const AttributeType = { float: 1, int: 2, string: 3, floats: 6, ints: 7 } as const;
+export const AttributeType = { float: 1, int: 2, ints: 7 } as const;
 
 const field = (id: number, type: string, rule?: 'repeated') => ({ id, type, ...(rule && { rule }) });
 
@@ -57,8 +57,6 @@ const schema = {
             name: field(1, 'string'),
             f: field(2, 'float'),
             i: field(3, 'int64'),
-            s: field(4, 'bytes'),
-            floats: field(7, 'float', 'repeated'),
             ints: field(8, 'int64', 'repeated'),
             type: field(20, 'int32'),
           },
@@ -88,8 +86,6 @@ export interface OnnxAttribute {
   type: number;
   f?: number;
   i?: number;
-  s?: Uint8Array;
-  floats?: number[];
   ints?: number[];
 }
 
