@@ -183,6 +183,7 @@ test('a user walks every step of the flow in the browser UI', async ({ page }) =
   await page.getByTestId('predictions-path').fill(predictionsCsv);
   await page.getByTestId('predictions-write').click();
   await expect(page.getByTestId('predictions-result')).toContainText(String(perClass * 4));
+  await page.getByTestId('export-result').evaluate((element) => element.scrollIntoView({ block: 'start' }));
   await shoot(page, '7-export');
 
   for (const file of ['model.onnx', 'model.tfjs/model.json', 'encoder.onnx', 'embeddings.npy', 'classes.json', 'preprocessing.json', 'labels.csv', 'predictions.csv', 'dataset.json', 'MODEL_CARD.md', 'predict.py', 'predict.mjs']) {
