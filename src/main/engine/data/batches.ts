@@ -2,10 +2,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { PixelCache } from './pixel-cache';
 
-/** float32 [n, side, side, 3] in [0, 1]: the model input the export documents. */
+/** n images' side×side RGB bytes as float32 [n, side, side, 3] in [0, 1]: the model input the export documents. */
+export function pixelBatch(pixels: Uint8Array, count: number, side: number): tf.Tensor4D {
+  return tf.tidy(() => tf.tensor4d(pixels, [count, side, side, 3], 'int32').toFloat().div<tf.Tensor4D>(255));
+}
+
 export function readImageBatch(cache: PixelCache, imageIds: number[]): tf.Tensor4D {
-  const pixels = cache.read(imageIds);
-  return tf.tidy(() => tf.tensor4d(pixels, [imageIds.length, cache.side, cache.side, 3], 'int32').toFloat().div(255));
+  return pixelBatch(cache.read(imageIds), imageIds.length, cache.side);
 }
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -64,7 +64,8 @@ export const exportTask: Task<'export'> = async (context) => {
   const encoder = await loadPretrainedEncoder(store);
   let embedded = 0;
   try {
-    const { labels: classNames } = await readClassifierLabels(source);
+    const classes = await readClassifierLabels(source);
+    const classNames = classes.labels;
     const inputSize = modelInputSize(classifier);
     const preprocessing = preprocessingFor(inputSize);
     const encoderInfo = describeEncoder(store, encoder);
@@ -77,7 +78,7 @@ export const exportTask: Task<'export'> = async (context) => {
       for (const name of ['model.json', 'weights.bin']) await copyFile(join(source, name), join(stage.dir, 'model.tfjs', name));
       await record('model.tfjs', 'the classifier, TensorFlow.js layers format (tf.loadLayersModel)');
     }
-    await write('classes.json', JSON.stringify(await readClassifierLabels(source), null, 2), 'the class of each output, in order');
+    await write('classes.json', JSON.stringify(classes, null, 2), 'the class of each output, in order');
     await write('preprocessing.json', JSON.stringify(preprocessing, null, 2), 'how to turn an image file into the model input');
 
     if (options.encoder) {

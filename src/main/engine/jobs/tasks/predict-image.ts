@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError, predictImageOptionsSchema } from '../../../../shared/contract';
+import { pixelBatch } from '../../data/batches';
 import { imageToModelPixels } from '../../data/pixel-cache';
 import { describeDecodeError } from '../../import/reasons';
 import { predictProbabilities } from '../../ml/few-label/classifier';
@@ -21,7 +22,7 @@ async function readImage(path: string, side: number): Promise<tf.Tensor4D> {
   const pixels = await imageToModelPixels(path, side).catch((error: unknown) => {
     throw new StudioError(`${path}: cannot read this image (${describeDecodeError(error)})`);
   });
-  return tf.tidy(() => tf.tensor4d(pixels, [1, side, side, 3], 'int32').toFloat().div<tf.Tensor4D>(255));
+  return pixelBatch(pixels, 1, side);
 }
 
 /** Cosine similarity of one vector with each row of flat [n × dim]. */
@@ -44,16 +45,22 @@ export const predictImageTask: Task<'predict'> = async (context) => {
   const encoder = await loadPretrainedEncoder(store);
   try {
     const { labels, classIds } = await readClassifierLabels(source);
-    const image = await readImage(path, modelInputSize(classifier));
-    const probabilities = await predictProbabilities(classifier, image).finally(() => image.dispose());
+    const side = modelInputSize(classifier);
+    const image = await readImage(path, side);
+    // The classifier is built on the encoder, so one read serves both unless a later pretrain changed the size.
+    const forEncoder = modelInputSize(encoder) === side ? image : await readImage(path, modelInputSize(encoder));
+    let probabilities: Float32Array, h: Float32Array;
+    try {
+      probabilities = await predictProbabilities(classifier, image);
+      h = tf.tidy(() => (encoder.predict(forEncoder) as tf.Tensor).dataSync() as Float32Array);
+    } finally {
+      tf.dispose([image, forEncoder]);
+    }
     const ranked = Array.from(probabilities, (probability, i) => ({ classId: classIds[i], label: labels[i], probability })).sort((a, b) => b.probability - a.probability);
 
     report({ fraction: 0.5, phase: 'predicting', message: 'Finding the labelled images most like it', metrics: {} });
     const labelled = store.labels.labelled();
     const names = new Map(store.labels.classes().map((c) => [c.id, c.name]));
-    const forEncoder = await readImage(path, modelInputSize(encoder));
-    const h = tf.tidy(() => (encoder.predict(forEncoder) as tf.Tensor).dataSync() as Float32Array);
-    forEncoder.dispose();
     const bank = neighbours > 0 ? await representationsOf(context, encoder, labelled.map((l) => l.imageId)) : { imageIds: [], values: new Float32Array(0) };
     const similarity = cosineToRows(h, bank.values, h.length);
     const classOf = new Map(labelled.map((l) => [l.imageId, l.classId]));
