@@ -12,7 +12,6 @@ const runtimeExternals = [
   '@tensorflow/tfjs-backend-webgpu',
   '@tensorflow/tfjs-node',
   '@tensorflow/tfjs-node-gpu',
-  'umap-js',
   'webgpu',
   'ws',
   'zod',
@@ -25,6 +24,9 @@ export default defineConfig({
         external: runtimeExternals,
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
+          // The engine is its own entry: the shell imports it after the native self-check, and the packaging
+          // test loads it from out/ in plain Node exactly as the packaged app resolves it.
+          engine: resolve(__dirname, 'src/main/engine/engine.ts'),
           worker: resolve(__dirname, 'src/main/engine/jobs/worker.ts'),
           // The second training thread of the data-parallel trainer, started beside the worker.
           peer: resolve(__dirname, 'src/main/engine/ml/training/parallel/peer.ts'),

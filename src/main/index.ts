@@ -1,16 +1,23 @@
 /**
- * The desktop shell: the only code that imports Electron. It hosts the engine, carries the API over IPC,
- * serves thumbnails through a custom scheme and runs training jobs in a utilityProcess.
+ * The desktop shell: the only code that imports Electron. It checks that the native modules load, then hosts
+ * the engine, carries the API over IPC, serves the renderer and thumbnails through custom schemes and runs
+ * training jobs in a utilityProcess. docs/security-checklist.md says how each of Electron's security
+ * recommendations is met here.
  */
-import { app, BrowserWindow, ipcMain, net, protocol, shell, utilityProcess } from 'electron';
+import { app, BrowserWindow, ipcMain, net, protocol, session, shell, utilityProcess, type WebContents } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { imageScheme, parseImageAddress, schemeImageAddress } from '../shared/wire';
-import { Engine } from './engine/engine';
+import type { Engine } from './engine/engine';
 import type { FromWorker, WorkerLauncher } from './engine/jobs/protocol';
+import { appContentSecurityPolicy, appEntryUrl, appScheme, isAppAddress, rendererFileFor } from './shell/app-scheme';
+import { checkNativeModules, type NativeModuleProblem } from './shell/native-modules';
+import { problemPage } from './shell/problem-page';
 import { replyToCall, replyWithImage } from './transports/replies';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+const rendererDir = join(here, '../renderer');
+const devServer = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
 
 const launchUtilityWorker: WorkerLauncher = () => {
   const child = utilityProcess.fork(join(here, 'worker.js'), [], { serviceName: 'SimCLR Studio training' });
@@ -22,38 +29,65 @@ const launchUtilityWorker: WorkerLauncher = () => {
   };
 };
 
-protocol.registerSchemesAsPrivileged([{ scheme: imageScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+// Schemes must be registered before the app is ready.
+protocol.registerSchemesAsPrivileged([
+  { scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  { scheme: imageScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
 
-const engine = new Engine({ launchWorker: launchUtilityWorker });
-
-function createWindow(): BrowserWindow {
+function createWindow(load: (window: BrowserWindow) => Promise<void>): BrowserWindow {
   const window = new BrowserWindow({
     width: 1360,
     height: 880,
     minWidth: 960,
     minHeight: 640,
     title: 'SimCLR Studio',
+    // Linux shows the window's own icon in the task bar; macOS and Windows take the bundle's.
+    icon: join(app.getAppPath(), 'resources', 'icon.png'),
     show: false,
     webPreferences: {
       preload: join(here, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      webSecurity: true,
     },
   });
   window.once('ready-to-show', () => window.show());
-  // Links open in the user's browser; the app never spawns windows of its own from content.
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https:')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  const devServer = process.env.ELECTRON_RENDERER_URL;
-  if (!app.isPackaged && devServer) void window.loadURL(devServer);
-  else void window.loadFile(join(here, '../renderer/index.html'));
+  void load(window);
   return window;
 }
 
-void app.whenReady().then(() => {
+/** Navigation stays inside the app; web links open in the user's browser; no content opens windows or webviews. */
+function confineContents(contents: WebContents): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppAddress(url, devServer)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https:')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+}
+
+/** The app needs no browser permission (camera, notifications, …): every request and check is refused. */
+function denyPermissions(): void {
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+}
+
+function serveRenderer(): void {
+  protocol.handle(appScheme, async (request) => {
+    const file = rendererFileFor(request.url, rendererDir);
+    if (!file) return new Response('not found', { status: 404 });
+    const response = await net.fetch(pathToFileURL(file).toString());
+    const headers = new Headers(response.headers);
+    headers.set('content-security-policy', appContentSecurityPolicy);
+    return new Response(response.body, { status: response.status, headers });
+  });
+}
+
+function serveImages(engine: Engine): void {
   protocol.handle(imageScheme, async (request) => {
     const image = parseImageAddress(schemeImageAddress(new URL(request.url)));
     if (!image || image === 'malformed') return new Response('not found', { status: 404 });
@@ -62,20 +96,52 @@ void app.whenReady().then(() => {
     if ('file' in reply) return net.fetch(pathToFileURL(reply.file).toString());
     return new Response(new Uint8Array(reply.webp), { headers: { 'content-type': 'image/webp' } });
   });
+}
+
+async function startStudio(): Promise<void> {
+  // Loaded only after the self-check: the engine's modules import the native addons at load time.
+  const { Engine } = await import('./engine/engine');
+  const engine = new Engine({ launchWorker: launchUtilityWorker });
+  serveRenderer();
+  serveImages(engine);
 
   // A reply, never a throw: Electron would wrap a thrown error's message and drop its status.
-  ipcMain.handle('studio:call', (_event, command: string, args: unknown) => replyToCall(engine, command, args));
+  ipcMain.handle('studio:call', (event, command: string, args: unknown) => {
+    if (!isAppAddress(event.senderFrame?.url, devServer)) return { error: 'refused: the caller is not the app', status: 403 };
+    return replyToCall(engine, command, args);
+  });
   engine.onEvent((event, payload) => {
     for (const window of BrowserWindow.getAllWindows()) window.webContents.send('studio:event', event, payload);
   });
 
-  createWindow();
+  const openStudioWindow = () => createWindow((window) => window.loadURL(devServer || appEntryUrl));
+  openStudioWindow();
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    if (BrowserWindow.getAllWindows().length === 0) openStudioWindow();
   });
-});
+  app.on('window-all-closed', () => {
+    engine.close();
+    if (process.platform !== 'darwin') app.quit();
+  });
+}
 
-app.on('window-all-closed', () => {
-  engine.close();
-  if (process.platform !== 'darwin') app.quit();
+function showStartupProblems(problems: NativeModuleProblem[]): void {
+  for (const problem of problems) console.error(`simclr-studio: ${problem.summary} Fix: ${problem.fix}\n${problem.detail}`);
+  const page = problemPage(problems, {
+    app: app.getVersion(),
+    electron: process.versions.electron ?? 'unknown',
+    node: process.versions.node,
+    platform: `${process.platform}-${process.arch}`,
+  });
+  createWindow((window) => window.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(page)}`));
+  app.on('window-all-closed', () => app.quit());
+}
+
+app.on('web-contents-created', (_event, contents) => confineContents(contents));
+
+void app.whenReady().then(async () => {
+  denyPermissions();
+  const problems = checkNativeModules({ packaged: app.isPackaged });
+  if (problems.length > 0) showStartupProblems(problems);
+  else await startStudio();
 });
