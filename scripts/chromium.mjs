@@ -17,9 +17,10 @@ const systemChromiums = {
 
 /**
  * Debian's packages the tests use: the browser, the Vulkan loader through which WebGPU reaches its SwiftShader,
- * and Python's onnx, Pillow and numpy, with which the export tests run onnx.checker and an export's predict.py.
+ * Python's onnx, Pillow and numpy, with which the export tests run onnx.checker and an export's predict.py, and
+ * PyTorch, with which the cluster-job tests run the job's trainer under torchrun.
  */
-export const debianTestPackages = ['chromium', 'libvulkan1', 'fonts-dejavu-core', 'python3-onnx', 'python3-pil', 'python3-numpy'];
+export const debianTestPackages = ['chromium', 'libvulkan1', 'fonts-dejavu-core', 'python3-onnx', 'python3-pil', 'python3-numpy', 'python3-torch'];
 
 /**
  * How the tests (and bench:map) start Chromium on a machine without a display or a GPU: WebGL, which the map

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
-import type { ExportModelFormat, ExportResult, PredictImageResult, FinetuneOptions, FinetuneResult, ImportResult, JobSnapshot, PretrainOptions, PretrainResult, EmbedResult, ProjectStatus } from '../shared/contract';
-import { StudioError, backendNames, exportModelFormats, imageFolderModes, type ImageFolderMode } from '../shared/contract';
+import type { ClusterExportResult, ClusterInitialWeights, EncoderImportResult, ExportModelFormat, ExportResult, PredictImageResult, FinetuneOptions, FinetuneResult, ImportResult, JobSnapshot, PretrainOptions, PretrainResult, EmbedResult, ProjectStatus } from '../shared/contract';
+import { StudioError, backendNames, clusterInitialWeights, exportModelFormats, imageFolderModes, type ImageFolderMode } from '../shared/contract';
 import { formatBytes } from '../shared/bytes';
 import type { Engine } from '../main/engine/engine';
 import type { StudioClient } from '../shared/client';
@@ -80,6 +80,48 @@ async function resultOf<R>(context: CliContext, started: Promise<JobSnapshot>): 
 
 const str = { type: 'string' } as const;
 
+/** What a pretraining run trains, the same for an in-app run (pretrain) and a cluster job (job export). */
+const trainingFlags = {
+  preset: str,
+  encoder: str,
+  optimizer: str,
+  epochs: str,
+  batch: str,
+  'image-size': str,
+  temperature: str,
+  lr: str,
+  'lr-scaling': str,
+  seed: str,
+  'color-strength': str,
+  'crop-scale': str,
+  'crop-ratio': str,
+  'flip-prob': str,
+  'jitter-prob': str,
+  'grayscale-prob': str,
+  'blur-prob': str,
+  'blur-sigma': str,
+} as const;
+
+const trainingSynopsis =
+  '[--preset cpu|balanced|paper] [--encoder resnet-tiny|resnet-mini|resnet18|resnet50] [--epochs N] [--batch N] [--image-size N] [--temperature T] [--optimizer adam|lars] [--lr X] [--lr-scaling sqrt|linear] [--seed N] [--color-strength S] [--crop-scale MIN,MAX] [--crop-ratio MIN,MAX] [--flip-prob P] [--jitter-prob P] [--grayscale-prob P] [--blur-prob P] [--blur-sigma MIN,MAX]';
+
+function trainingOptions(values: Values) {
+  return {
+    preset: values.preset as PretrainOptions['preset'],
+    encoder: values.encoder as PretrainOptions['encoder'],
+    optimizer: values.optimizer as PretrainOptions['optimizer'],
+    epochs: number(values, 'epochs'),
+    batchSize: number(values, 'batch'),
+    imageSize: number(values, 'image-size'),
+    temperature: number(values, 'temperature'),
+    learningRate: number(values, 'lr'),
+    lrScaling: values['lr-scaling'] as PretrainOptions['lrScaling'],
+    colorStrength: number(values, 'color-strength'),
+    augment: augmentFlags(values),
+    seed: number(values, 'seed'),
+  };
+}
+
 export const commands: Record<string, CliCommand> = {
   import: {
     summary: 'Import every image under a folder (recursively); again on the same folder, rescan it',
@@ -105,53 +147,18 @@ export const commands: Record<string, CliCommand> = {
   },
   pretrain: {
     summary: 'Pretrain the SimCLR encoder on all images, without labels',
-    synopsis:
-      'pretrain [--preset cpu|balanced|paper] [--encoder resnet-tiny|resnet-mini|resnet18|resnet50] [--epochs N] [--batch N] [--image-size N] [--temperature T] [--optimizer adam|lars] [--lr X] [--lr-scaling sqrt|linear] [--time-budget SECONDS] [--micro-batch N] [--resume] [--dry-run] [--seed N] [--color-strength S] [--crop-scale MIN,MAX] [--crop-ratio MIN,MAX] [--flip-prob P] [--jitter-prob P] [--grayscale-prob P] [--blur-prob P] [--blur-sigma MIN,MAX]',
-    options: {
-      preset: str,
-      encoder: str,
-      optimizer: str,
-      epochs: str,
-      batch: str,
-      'image-size': str,
-      temperature: str,
-      lr: str,
-      'lr-scaling': str,
-      'time-budget': str,
-      'micro-batch': str,
-      resume: { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      seed: str,
-      'color-strength': str,
-      'crop-scale': str,
-      'crop-ratio': str,
-      'flip-prob': str,
-      'jitter-prob': str,
-      'grayscale-prob': str,
-      'blur-prob': str,
-      'blur-sigma': str,
-    },
+    synopsis: `pretrain ${trainingSynopsis} [--time-budget SECONDS] [--micro-batch N] [--resume] [--dry-run]`,
+    options: { ...trainingFlags, 'time-budget': str, 'micro-batch': str, resume: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
     async run(context) {
       const { values } = context;
       return resultOf<PretrainResult>(
         context,
         context.client.startPretrain({
-          preset: values.preset as PretrainOptions['preset'],
-          encoder: values.encoder as PretrainOptions['encoder'],
-          optimizer: values.optimizer as PretrainOptions['optimizer'],
-          epochs: number(values, 'epochs'),
-          batchSize: number(values, 'batch'),
-          imageSize: number(values, 'image-size'),
-          temperature: number(values, 'temperature'),
-          learningRate: number(values, 'lr'),
-          lrScaling: values['lr-scaling'] as PretrainOptions['lrScaling'],
+          ...trainingOptions(values),
           timeBudgetSeconds: number(values, 'time-budget'),
           microBatchSize: number(values, 'micro-batch'),
-          colorStrength: number(values, 'color-strength'),
-          augment: augmentFlags(values),
           resume: values.resume === true ? true : undefined,
           dryRun: values['dry-run'] === true ? true : undefined,
-          seed: number(values, 'seed'),
         }),
       );
     },
@@ -268,6 +275,33 @@ export const commands: Record<string, CliCommand> = {
             ...r.top.map((t) => `  ${percent(t.probability).padStart(7)}  ${t.label}`),
             ...(r.neighbours.length > 0 ? ['Most like these labelled images (cosine similarity of h):', ...r.neighbours.map((n) => `  ${n.similarity.toFixed(3)}  ${n.label}  ${n.path}`)] : []),
           ].join('\n'),
+  },
+  job: {
+    summary: 'Hand pretraining to PyTorch (torchrun, any number of GPUs) and bring the trained encoder back',
+    synopsis: `job export --out <dir> [--from fresh|project] [--replace] ${trainingSynopsis} | job import <encoder.safetensors>`,
+    options: { ...trainingFlags, out: str, from: str, replace: { type: 'boolean' } },
+    run(context) {
+      const { client, values, positionals } = context;
+      const [action, file] = positionals;
+      if (action === 'import') {
+        if (!file) throw new StudioError('job import needs the trained encoder: simclr-studio job import <job>/run/encoder.safetensors');
+        return resultOf<EncoderImportResult>(context, client.startEncoderImport({ path: resolve(file) }));
+      }
+      if (action !== 'export') throw new StudioError('job needs export or import: simclr-studio job export --out <dir> | job import <encoder.safetensors>');
+      const from = values.from as ClusterInitialWeights | undefined;
+      if (from !== undefined && !(clusterInitialWeights as readonly string[]).includes(from)) throw new StudioError(`--from is ${clusterInitialWeights.join(' or ')}`);
+      return resultOf<ClusterExportResult>(context, client.startClusterExport({ ...trainingOptions(values), outDir: resolve(required(values, 'out')), initialWeights: from, replace: values.replace === true }));
+    },
+    describe: (r: ClusterExportResult | EncoderImportResult) =>
+      'command' in r
+        ? [
+            `Wrote the pretraining job for ${r.images} images (${r.shards} shard${r.shards === 1 ? '' : 's'}, ${r.options.encoder} at ${r.options.imageSize} px, batch ${r.options.batchSize}, ${r.options.epochs} epochs) to ${r.dir}.`,
+            'Train it with PyTorch, in that folder (N processes, one per GPU):',
+            `  ${r.command}`,
+            'then bring the encoder back:',
+            `  simclr-studio job import ${join(r.dir, 'run', 'encoder.safetensors')}`,
+          ].join('\n')
+        : `Imported ${r.encoder} at ${r.imageSize} px (step ${r.step}, epoch ${r.epoch}${r.loss === null ? '' : `, loss ${r.loss.toFixed(4)}`}, trained with ${r.trainer}); run embed and finetune to use it.`,
   },
   export: {
     summary: 'Export the classifier (ONNX, TensorFlow.js), the encoder, embeddings, labels, a model card and predict scripts',

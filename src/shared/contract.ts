@@ -17,7 +17,7 @@ export type { EncoderName, LrScaling, PretrainPresetName } from './pretrain-voca
 export const backendNames = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
 
-export const jobKinds = ['import', 'pretrain', 'embed', 'finetune', 'export', 'predict'] as const;
+export const jobKinds = ['import', 'pretrain', 'embed', 'finetune', 'export', 'predict', 'clusterExport', 'encoderImport'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
@@ -299,7 +299,34 @@ export interface PredictImageResult {
   /** Which of the measured ways the classifier is (see FinetuneResult.chosen); null for a project without a record. */
   chosen: ExportableCandidate | null;
 }
-export type JobResult = ImportResult | PretrainResult | EmbedResult | FinetuneResult | ExportResult | PredictImageResult;
+/** A pretraining job written for PyTorch (see docs in resources/cluster/train.py). */
+export interface ClusterExportResult {
+  dir: string;
+  jobId: string;
+  images: number;
+  shards: number;
+  /** What the job trains: the resolved pretraining options. */
+  options: ResolvedPretrainOptions;
+  /** Where its starting weights came from. */
+  initialWeights: ClusterInitialWeights;
+  /** The command that trains it on one machine's GPUs, run in dir. */
+  command: string;
+  files: ExportedFile[];
+}
+
+/** An encoder trained outside the app (the cluster job's trainer), now the project's pretrained encoder. */
+export interface EncoderImportResult {
+  path: string;
+  jobId: string;
+  encoder: EncoderName;
+  imageSize: number;
+  step: number;
+  epoch: number;
+  loss: number | null;
+  trainer: string;
+}
+
+export type JobResult = ImportResult | PretrainResult | EmbedResult | FinetuneResult | ExportResult | PredictImageResult | ClusterExportResult | EncoderImportResult;
 
 export interface JobResults {
   import: ImportResult;
@@ -308,6 +335,8 @@ export interface JobResults {
   finetune: FinetuneResult;
   export: ExportResult;
   predict: PredictImageResult;
+  clusterExport: ClusterExportResult;
+  encoderImport: EncoderImportResult;
 }
 
 /** The options a pretraining run reports among its metrics, so `status` lists what each run was. */
@@ -373,6 +402,8 @@ export type JobMetrics = {
   };
   export: { files: number; bytes: number; labels: number; predictions: number; embedded: number };
   predict: { probability: number };
+  clusterExport: { images: number; shards: number; bytes: number };
+  encoderImport: { step: number; epoch: number; loss: number };
 };
 
 /** The metrics of a job of kind K as far as it has reported them. */
@@ -508,6 +539,25 @@ export const exportOptionsSchema = z.strictObject({
 });
 export type ExportOptions = z.infer<typeof exportOptionsSchema>;
 
+/** A cluster job starts from fresh weights (the seed's, as an in-app run would) or from the project's encoder. */
+export const clusterInitialWeights = ['fresh', 'project'] as const;
+export type ClusterInitialWeights = (typeof clusterInitialWeights)[number];
+
+export const clusterExportOptionsSchema = pretrainOptionsSchema
+  .omit({ resume: true, dryRun: true, timeBudgetSeconds: true, microBatchSize: true })
+  .extend({
+    outDir: z.string().min(1),
+    initialWeights: z.enum(clusterInitialWeights).default('fresh'),
+    /** Replace a folder of that name that holds files (otherwise refused). */
+    replace: z.boolean().default(false),
+  });
+export type ClusterExportOptions = z.infer<typeof clusterExportOptionsSchema>;
+
+export const encoderImportOptionsSchema = z.strictObject({
+  /** The trainer's encoder.safetensors (run/encoder.safetensors in the job folder). */
+  path: z.string().min(1),
+});
+
 export const predictImageOptionsSchema = z.strictObject({
   path: z.string().min(1),
   top: z.number().int().min(1).max(50).default(5),
@@ -631,6 +681,10 @@ export const commandSchemas = {
   startExport: exportOptionsSchema,
   /** Classifies one image file from anywhere on disk (a job, as the model runs in the worker). */
   startPredictImage: predictImageOptionsSchema,
+  /** Writes the pretraining job for PyTorch (torchrun, any number of GPUs): images, manifest, settings, trainer. */
+  startClusterExport: clusterExportOptionsSchema,
+  /** Makes an encoder the trainer wrote the project's pretrained encoder. */
+  startEncoderImport: encoderImportOptionsSchema,
   /** Writes `path,label,confidence` for every image from the last fine-tune's predictions. */
   writePredictionsCsv: z.strictObject({ outPath: z.string().min(1) }),
   cancelJob: z.strictObject({ jobId: z.string() }),
@@ -684,6 +738,8 @@ export interface CommandResults {
   startFinetune: JobSnapshot;
   startExport: JobSnapshot;
   startPredictImage: JobSnapshot;
+  startClusterExport: JobSnapshot;
+  startEncoderImport: JobSnapshot;
   writePredictionsCsv: { predicted: number };
   cancelJob: { cancelled: boolean };
   runHistory: RunHistory;

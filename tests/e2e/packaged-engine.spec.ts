@@ -69,7 +69,7 @@ test('electron-builder packs the app with its binaries unpacked, and the engine 
     return { unpacked: mode!.trim() === 'unpack', path: path!.replace(/^\//, '') };
   });
   const paths = new Set(entries.map((entry) => entry.path));
-  for (const needed of ['package.json', 'out/main/index.js', 'out/main/worker.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'resources/icon.png']) {
+  for (const needed of ['package.json', 'out/main/index.js', 'out/main/worker.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'resources/icon.png', 'resources/cluster/train.py', 'resources/cluster/simclr_job/model.py']) {
     expect(paths.has(needed), `${needed} is packed`).toBe(true);
   }
   const binaries = entries.filter((entry) => /\.(node|wasm|dylib|dll)$|\.so(\.\d+)*$/.test(entry.path));

@@ -6,19 +6,13 @@ import { test, expect, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSampleFolder } from '../../src/main/engine/sample/generate-sample';
-import { finishJob, startStudioServer, type StudioServer } from './studio-server';
+import { finishJob, startImportedSampleServer, type StudioServer } from './studio-server';
 
 let server: StudioServer;
 
 test.beforeAll(async () => {
-  const work = mkdtempSync(join(tmpdir(), 'simclr-reopen-'));
   // 32 images in batches of 16: 2 steps an epoch.
-  const sample = await generateSampleFolder(join(work, 'sample'), { perClass: 8, size: 24, seed: 9 });
-  server = await startStudioServer();
-  await server.api('openProject', { dir: join(work, 'project') });
-  await server.api('importFolder', { folder: sample.dir });
-  await finishJob(server);
+  ({ server } = await startImportedSampleServer(mkdtempSync(join(tmpdir(), 'simclr-reopen-')), { perClass: 8, size: 24, seed: 9 }));
 });
 
 test.afterAll(() => {

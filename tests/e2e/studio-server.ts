@@ -3,7 +3,7 @@ import { expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { generateSampleFolder, type SampleFolder } from '../../src/main/engine/sample/generate-sample';
+import { generateSampleFolder, type SampleFolder, type SampleOptions } from '../../src/main/engine/sample/generate-sample';
 
 export interface StudioServer {
   process: ChildProcess;
@@ -48,16 +48,22 @@ export async function finishJob(server: StudioServer): Promise<void> {
     .toBeNull();
 }
 
+/** The server with a project in `work` of a generated sample, imported (not yet pretrained). */
+export async function startImportedSampleServer(work: string, options: SampleOptions): Promise<{ server: StudioServer; sample: SampleFolder }> {
+  const sample = await generateSampleFolder(join(work, 'sample'), options);
+  const server = await startStudioServer();
+  await server.api('openProject', { dir: join(work, 'project') });
+  await server.api('importFolder', { folder: sample.dir });
+  await finishJob(server);
+  return { server, sample };
+}
+
 /**
  * The server with a project in `work` of a small generated sample, imported, pretrained with a tiny encoder and
  * embedded: what the suggestion queue and "more like this" need.
  */
 export async function startEmbeddedSampleServer(work: string, seed: number): Promise<{ server: StudioServer; sample: SampleFolder }> {
-  const sample = await generateSampleFolder(join(work, 'sample'), { perClass: 6, classes: 2, size: 32, seed });
-  const server = await startStudioServer();
-  await server.api('openProject', { dir: join(work, 'project') });
-  await server.api('importFolder', { folder: sample.dir });
-  await finishJob(server);
+  const { server, sample } = await startImportedSampleServer(work, { perClass: 6, classes: 2, size: 32, seed });
   await server.api('startPretrain', { encoder: 'resnet-tiny', epochs: 1, batchSize: 12, imageSize: 16 });
   await finishJob(server);
   await server.api('startEmbed', {});

@@ -389,6 +389,15 @@ export class Engine implements CommandHandlers {
     return this.#jobs.runInWorker(this.store, 'predict', options);
   }
 
+  async startClusterExport(options: Args<'startClusterExport'>): Promise<JobSnapshot> {
+    this.#requireImages();
+    return this.#jobs.runInWorker(this.store, 'clusterExport', options);
+  }
+
+  async startEncoderImport(options: Args<'startEncoderImport'>): Promise<JobSnapshot> {
+    return this.#jobs.runInWorker(this.store, 'encoderImport', options);
+  }
+
   async writePredictionsCsv({ outPath }: Args<'writePredictionsCsv'>): Promise<CommandResults['writePredictionsCsv']> {
     const csv = predictionsCsv(this.store);
     if (csv.rows === 0) throw new StudioError('There are no predictions yet; fine-tune a classifier first');
@@ -454,4 +463,7 @@ const changedByJob: Record<JobSnapshot['kind'], readonly Aggregate[]> = {
   finetune: ['predictions', 'runs'],
   export: ['runs'],
   predict: ['runs'],
+  clusterExport: ['runs'],
+  // A new encoder, like a pretraining run's: status then reports the embeddings and predictions stale.
+  encoderImport: ['runs'],
 };

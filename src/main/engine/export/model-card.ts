@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { CandidateScore, FinetuneResult, RunInfo, RunInfoOf } from '../../../shared/contract';
 import { formatBytes } from '../../../shared/bytes';
 import { percent } from '../../../shared/candidate-score';
+import { readImportRecord, type ImportRecord } from '../ml/files/checkpoint-layout';
 import type { ProjectStore } from '../store/project-store';
 import type { Dataset } from './label-files';
 import { appVersion } from './model-files';
@@ -40,6 +41,8 @@ export interface ModelCard {
     advice: string | null;
   } | null;
   pretraining: { runId: number; state: string; startedAt: string; finishedAt: string | null; backend: string | null; options: Record<string, unknown>; loss: number | null } | null;
+  /** Set when the encoder was trained outside the app (a cluster job) and imported; pretraining is then null. */
+  importedEncoder: ImportRecord | null;
   /** Outputs computed with another encoder than the exported one (re-run embed or fine-tune to refresh them). */
   stale: string[];
   preprocessing: object;
@@ -56,7 +59,9 @@ const isPretrain = (run: RunInfo): run is RunInfoOf<'pretrain'> => run.kind === 
 export function buildModelCard(store: ProjectStore, input: { dataset: Dataset; classNames: string[]; encoder: EncoderDescription; preprocessing: object; stale: string[]; files: CardFile[] }): ModelCard {
   const { dataset, classNames } = input;
   const finetune = store.runs.lastResult('finetune');
-  const pretrain = store.runs.list(1000).find(isPretrain);
+  const imported = readImportRecord(store.layout.pretrainCheckpoint);
+  // An imported encoder replaced whatever the app had trained: no in-app run describes it.
+  const pretrain = imported ? undefined : store.runs.list(1000).find(isPretrain);
   const chosen = finetune?.candidates.find((c) => c.name === finetune.chosen) ?? null;
   const labelled = (name: string, split: 'train' | 'test') => dataset.images.filter((i) => i.label === name && i.split === split).length;
   return {
@@ -81,6 +86,7 @@ export function buildModelCard(store: ProjectStore, input: { dataset: Dataset; c
     pretraining: pretrain
       ? { runId: pretrain.id, state: pretrain.state, startedAt: pretrain.startedAt, finishedAt: pretrain.finishedAt, backend: pretrain.backend, options: pretrain.options, loss: pretrain.result?.loss ?? pretrain.metrics.loss ?? null }
       : null,
+    importedEncoder: imported,
     stale: input.stale,
     preprocessing: input.preprocessing,
     files: input.files,
@@ -128,6 +134,10 @@ export function modelCardMarkdown(card: ModelCard): string {
     '',
     `${model.encoder.name} (${model.encoder.parameters.toLocaleString('en')} parameters, h of ${model.encoder.representationDim} dimensions) at ${model.encoder.imageSize}×${model.encoder.imageSize} px, pretrained with SimCLR on the project's images without labels; encoder version \`${model.encoder.version ?? 'unknown'}\`.`,
   );
+  const imported = card.importedEncoder;
+  if (imported) {
+    lines.push('', `Pretrained outside the app by the cluster job ${imported.jobId} (${imported.trainer}): ${imported.step} steps, ${imported.epoch} epochs${imported.loss === null ? '' : `, last loss ${imported.loss.toFixed(4)}`}; imported ${imported.importedAt} from \`${imported.path}\`.`);
+  }
   if (pretraining) lines.push('', `Pretraining run ${pretraining.runId} (${pretraining.state}), ${pretraining.startedAt} to ${pretraining.finishedAt ?? '–'} on ${pretraining.backend ?? 'an unrecorded backend'}; last loss ${pretraining.loss?.toFixed(4) ?? 'not recorded'}; options: \`${JSON.stringify(pretraining.options)}\`.`);
   if (card.stale.length > 0) lines.push('', `**Stale:** the project's ${card.stale.join(' and ')} came from an earlier encoder than this one; the CSVs and dataset.json carry them as they are. Re-run embed and fine-tune to refresh them.`);
   lines.push(

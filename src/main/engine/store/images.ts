@@ -147,6 +147,15 @@ export class Images {
     }));
   }
 
+  /** Content hashes (SHA-256 of the file) by image id; ids without an image are left out. */
+  hashes(ids: number[]): Map<number, string> {
+    const statement = this.#db.prepare('SELECT hash FROM images WHERE id = ?').pluck();
+    return new Map(ids.flatMap((id) => {
+      const hash = statement.get(id) as string | undefined;
+      return hash === undefined ? [] : [[id, hash] as const];
+    }));
+  }
+
   list(
     filter: ImageFilter,
     classId: number | undefined,

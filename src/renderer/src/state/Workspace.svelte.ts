@@ -15,6 +15,8 @@ const jobVerbs: Record<JobKind, string> = {
   finetune: 'Fine-tuning',
   export: 'Export',
   predict: 'Prediction',
+  clusterExport: 'Cluster job export',
+  encoderImport: 'Encoder import',
 };
 
 /**

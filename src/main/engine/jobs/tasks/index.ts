@@ -1,5 +1,7 @@
 import type { WorkerKind } from '../protocol';
+import { clusterExportTask } from './cluster-export';
 import { embedTask } from './embed';
+import { encoderImportTask } from './encoder-import';
 import { exportTask } from './export';
 import { finetuneTask } from './finetune';
 import { predictImageTask } from './predict-image';
@@ -13,4 +15,6 @@ export const tasks: { [K in WorkerKind]: Task<K> } = {
   finetune: finetuneTask,
   export: exportTask,
   predict: predictImageTask,
+  clusterExport: clusterExportTask,
+  encoderImport: encoderImportTask,
 };

@@ -6,6 +6,7 @@
  *   optimizer.json + optimizer.bin   the optimizer's state
  *   state.json   { version, config, step, epoch, rng }: with the above, enough to resume the exact run
  *   run.json     the job's record (resolved options, loss curve, schedule position); written last
+ *   imported-from.json   instead of optimizer, state and run: where an imported encoder came from (a cluster job)
  * A checkpoint is written to `<dir>.next` and swapped in, so a kill mid-write never leaves a broken one.
  */
 import { createHash } from 'node:crypto';
@@ -16,7 +17,26 @@ import { join } from 'node:path';
 /** The layout's version; state.json from before the field existed is version 1, the same layout. */
 export const checkpointVersion = 1;
 
-export const checkpointFiles = { encoder: 'encoder', head: 'head', optimizer: 'optimizer', state: 'state.json', run: 'run.json' } as const;
+export const checkpointFiles = { encoder: 'encoder', head: 'head', optimizer: 'optimizer', state: 'state.json', run: 'run.json', importedFrom: 'imported-from.json' } as const;
+
+/** Where an encoder trained outside the app came from, as the import job records it. */
+export interface ImportRecord {
+  path: string;
+  jobId: string;
+  encoder: string;
+  imageSize: number;
+  step: number;
+  epoch: number;
+  loss: number | null;
+  trainer: string;
+  importedAt: string;
+}
+
+/** The import's record when the encoder in dir was imported rather than trained here; null otherwise. */
+export function readImportRecord(dir: string): ImportRecord | null {
+  const path = join(dir, checkpointFiles.importedFrom);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as ImportRecord) : null;
+}
 
 /** Where a checkpoint is written before it is swapped in. */
 export const nextCheckpointDir = (dir: string) => `${dir}.next`;

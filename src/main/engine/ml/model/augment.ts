@@ -61,7 +61,8 @@ export function blurKernelSize(side: number): number {
 /** Rec. 601 luma weights, used for grayscale, saturation and contrast. */
 const luma = [0.299, 0.587, 0.114];
 
-function resolve(options: AugmentOptions, outSize: number): Required<AugmentOptions> {
+/** Every option with its default filled in for views of side outSize: the ranges a view's parameters are drawn from. */
+export function resolveAugmentOptions(options: AugmentOptions, outSize: number): Required<AugmentOptions> {
   return {
     cropScale: options.cropScale ?? defaultCropScale(outSize),
     cropRatio: options.cropRatio ?? [3 / 4, 4 / 3],
@@ -103,7 +104,7 @@ function sampleJitter(rng: Rng, s: number): ColorJitter {
 
 /** Draws the random parameters of one view for each of `count` images of size height×width. */
 export function drawViewParams(rng: Rng, count: number, height: number, width: number, outSize: number, options: AugmentOptions = {}): ViewParams[] {
-  const o = resolve(options, outSize);
+  const o = resolveAugmentOptions(options, outSize);
   return Array.from({ length: count }, () => {
     const [y1, x1, y2, x2] = sampleCropBox(rng, height, width, o.cropScale, o.cropRatio);
     const flip = rng.bernoulli(o.flipProb);

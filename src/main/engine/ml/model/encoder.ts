@@ -44,6 +44,20 @@ export function usesImagenetStem(name: EncoderName, imageSize: number): boolean 
   return specs[name].stem === 'by-size' && imageSize > maxCifarStemSide;
 }
 
+/** The encoder's shape as data, for a trainer outside the app to build the same network (the cluster job). */
+export interface EncoderArchitecture {
+  block: 'basic' | 'bottleneck';
+  widths: Stages;
+  blocksPerStage: Stages;
+  imagenetStem: boolean;
+  representationDim: number;
+}
+
+export function encoderArchitecture(name: EncoderName, imageSize: number): EncoderArchitecture {
+  const { block, widths, blocksPerStage } = specs[name];
+  return { block, widths, blocksPerStage, imagenetStem: usesImagenetStem(name, imageSize), representationDim: representationDim(name) };
+}
+
 /**
  * Returns a maker of He-normal kernel initialisers. With a seed, each call gets the next seed, so a model
  * built twice from the same seed starts with identical weights; without one, tf draws its own.
