@@ -1,6 +1,8 @@
 /**
  * Training throughput of resnet-mini on the active backend, printed as one JSON object:
  *   node --import tsx benchmarks/train.ts [--batch 256] [--steps 5] [--workers 2] [--size 32] [--backend wasm] [--soak N]
+ *   node --import tsx benchmarks/train.ts --profile [--profile-batches 64,256] [--encoder resnet-mini] [--optimizer adam|lars] [--fused-optimizer true|false]
+ * (--profile: a step's time and kernel launches by phase, see train-profile.ts.)
  * Counts 0.2786 GFLOP per image per view forward at 32 px and a training step as 3× forward, and compares
  * the achieved rate with the same backend's 1024×1024 float32 matmul rate measured in the same run.
  */
@@ -8,6 +10,9 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/main/engine/ml/backends/backend';
 import { SimclrModel } from '../src/main/engine/ml/model/simclr';
+import { fusedUpdatesPay } from '../src/main/engine/ml/model/optimizer';
+import type { EncoderName } from '../src/shared/contract';
+import { profileTraining } from './train-profile';
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +23,12 @@ const { values } = parseArgs({
     backend: { type: 'string' },
     // Extra steps after the timed ones, to show memory stays flat (tensors and resident memory before and after).
     soak: { type: 'string', default: '0' },
+    profile: { type: 'boolean', default: false },
+    'profile-batches': { type: 'string', default: '64,256' },
+    encoder: { type: 'string', default: 'resnet-mini' },
+    optimizer: { type: 'string', default: 'adam' },
+    // The one-update-for-all-variables optimizer; default: what the backend uses (fused on WebGPU only).
+    'fused-optimizer': { type: 'string' },
   },
 });
 const batch = Number(values.batch);
@@ -54,6 +65,13 @@ async function matmulGflops(): Promise<number> {
 }
 
 const backend = await initBackend(values.backend);
+if (values.profile) {
+  const batches = values['profile-batches'].split(',').map(Number);
+  const fusedOptimizer = values['fused-optimizer'] === undefined ? fusedUpdatesPay() : values['fused-optimizer'] === 'true';
+  const report = await profileTraining({ backend, encoder: values.encoder as EncoderName, size, batches, steps, optimizer: values.optimizer as 'adam' | 'lars', fusedOptimizer });
+  console.log(JSON.stringify(report));
+  process.exit(0);
+}
 const peak = await matmulGflops();
 const model = SimclrModel.create({ encoder: 'resnet-mini', imageSize: size, seed: 1, workers });
 const images = tf.randomUniform([batch, size, size, 3]) as tf.Tensor4D;

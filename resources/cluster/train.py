@@ -95,11 +95,12 @@ def encoder_metadata(config, step, epoch, loss):
     }
 
 
-def save(out, model, optimizer, config, step, epoch, loss):
+def save(out, model, optimizer, config, batch, step, epoch, loss):
     """run/checkpoint.pt (everything resume needs) and run/encoder.safetensors (what the app imports), atomically."""
     os.makedirs(out, exist_ok=True)
     temporary = os.path.join(out, "checkpoint.pt.partial")
-    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step, "epoch": epoch, "loss": loss, "jobId": config["jobId"]}, temporary)
+    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step, "epoch": epoch, "loss": loss, "jobId": config["jobId"], "batch": batch}
+    torch.save(state, temporary)
     os.replace(temporary, os.path.join(out, "checkpoint.pt"))
     write_safetensors(os.path.join(out, "encoder.safetensors"), model_tensors(model), encoder_metadata(config, step, epoch, loss))
 
@@ -156,6 +157,8 @@ def main():
     optimizer = make_optimizer(options["optimizer"], model.named_parameters(), options["learningRate"])
     step, epoch = 0, 0
     if checkpoint is not None:
+        if checkpoint.get("batch", batch) != batch:
+            raise SystemExit(f"{checkpoint_path} trained with a global batch of {checkpoint['batch']}; resume with that batch (--batch-size {checkpoint['batch']}) or start afresh with --fresh")
         optimizer.load_state_dict(checkpoint["optimizer"])
         step, epoch = checkpoint["step"], checkpoint["epoch"]
     trained = model
@@ -202,7 +205,7 @@ def main():
                 break
             if time.time() - last_checkpoint > args.checkpoint_minutes * 60:
                 if processes.main:
-                    save(out, model, optimizer, config, step, epoch, loss_value)
+                    save(out, model, optimizer, config, batch, step, epoch, loss_value)
                 processes.barrier()
                 last_checkpoint = time.time()
         if step >= (epoch + 1) * steps_per_epoch:
@@ -210,7 +213,7 @@ def main():
             processes.say(f"epoch {epoch}/{epochs} done: mean loss {sum(epoch_losses) / max(1, len(epoch_losses)):.4f}")
             epoch_losses = []
     if processes.main:
-        save(out, model, optimizer, config, step, epoch, loss_value)
+        save(out, model, optimizer, config, batch, step, epoch, loss_value)
     processes.barrier()
     why = "stopped by a signal; run the same command to resume" if stop["signal"] is not None else "done"
     processes.say(f"{why} at step {step}. Import it into the project with:  simclr-studio job import {os.path.join(out, 'encoder.safetensors')}")

@@ -143,6 +143,19 @@ test('two processes under torchrun train the same first steps as one process on 
   console.log(`# losses alone ${one.map((l) => l.loss.toFixed(6)).join(', ')}; on two processes ${two.map((l) => l.loss.toFixed(6)).join(', ')}`);
 });
 
+test('a run stopped after 2 steps resumes from its checkpoint and trains steps 3–4 as an uninterrupted run does', { timeout: 300_000 }, async () => {
+  const straight = join(work, 'straight.jsonl');
+  const resumed = join(work, 'resumed.jsonl');
+  await trainer(projectJob.dir, ['--steps', '4', '--log-json', straight, '--out', join(work, 'run-straight')]);
+  await trainer(projectJob.dir, ['--steps', '2', '--log-json', resumed, '--out', join(work, 'run-resumed')]);
+  const { stdout } = await trainer(projectJob.dir, ['--steps', '4', '--log-json', resumed, '--out', join(work, 'run-resumed')]);
+  assert.match(stdout, /resuming at step 2/);
+  const a = jsonLines(straight);
+  const b = jsonLines(resumed);
+  assert.deepEqual(b.map((line) => line.step), [1, 2, 3, 4]);
+  a.forEach((line, index) => assert.ok(Math.abs(line.loss - b[index]!.loss) < 1e-5, `step ${line.step}: ${line.loss} straight, ${b[index]!.loss} resumed`));
+});
+
 test('the PyTorch augmentation draws every parameter from the same ranges as the app', { timeout: 120_000 }, async () => {
   const side = 64; // large enough for blur, which the app leaves out at 32 px and below
   const options = resolveAugmentOptions({ colorStrength: 0.7, grayscaleProb: 0.3 }, side);

@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/main/engine/ml/backends/backend';
-import { LarsOptimizer, createOptimizer, isExcludedFromLars, setLearningRate } from '../../../src/main/engine/ml/model/optimizer';
+import { isExcludedFromLars } from '../../../src/main/engine/ml/model/lars-rules';
+import { FusedAdamOptimizer } from '../../../src/main/engine/ml/model/fused-adam';
+import { FusedLarsOptimizer } from '../../../src/main/engine/ml/model/fused-lars';
+import { LarsOptimizer, createOptimizer, fusedUpdatesPay, setLearningRate } from '../../../src/main/engine/ml/model/optimizer';
 
 await initBackend('wasm');
 
@@ -73,5 +76,13 @@ test('createOptimizer makes Adam or LARS with a settable learning rate', () => {
   adam.applyGradients({ [x.name]: tf.scalar(5) });
   // Adam's first step moves by ≈ lr whatever the gradient's size.
   assert.ok(Math.abs(x.dataSync()[0] - 0.99) < 1e-4);
-  assert.ok(createOptimizer('lars', 0.1) instanceof LarsOptimizer);
+  // By class name: tf.Optimizer's Symbol.hasInstance makes `instanceof` true for any optimizer.
+  assert.equal(createOptimizer('lars', 0.1, false).getClassName(), LarsOptimizer.className);
+});
+
+test('the fused optimizers are chosen where kernels are dispatches (WebGPU), and can be asked for anywhere', () => {
+  assert.equal(tf.getBackend() === 'webgpu', fusedUpdatesPay());
+  assert.equal(createOptimizer('adam', 0.1, true).getClassName(), FusedAdamOptimizer.className);
+  assert.equal(createOptimizer('lars', 0.1, true).getClassName(), FusedLarsOptimizer.className);
+  assert.equal(createOptimizer('adam', 0.1, false).getClassName(), 'Adam');
 });

@@ -10,6 +10,7 @@ import { buildProjectionHead } from './head';
 import type { ViewPair } from '../training/micro-batch';
 import { createOptimizer, setLearningRate, type OptimizerKind } from './optimizer';
 import { StepPlanner, type StepPlan } from '../training/step-strategies';
+import { phase } from '../training/step-profile';
 import { readAndDispose } from '../backends/read-tensor';
 import { Rng } from '../rng';
 
@@ -74,12 +75,12 @@ export class SimclrModel {
   }
 
   /** A fresh model; initial weights and augmentations follow config.seed. */
-  static create(config: Partial<SimclrConfig> & Pick<SimclrConfig, 'encoder' | 'imageSize'> & RunOptions): SimclrModel {
-    const { workers = 1, microBatchSize, ...rest } = config;
+  static create(config: Partial<SimclrConfig> & Pick<SimclrConfig, 'encoder' | 'imageSize'> & RunOptions & { fusedOptimizer?: boolean }): SimclrModel {
+    const { workers = 1, microBatchSize, fusedOptimizer, ...rest } = config;
     const full: SimclrConfig = { ...defaults, ...rest };
     const encoder = buildEncoder(full.encoder, full.imageSize, full.seed);
     const head = buildProjectionHead(representationDim(full.encoder), full.projectionDim, full.seed + 1000);
-    return new SimclrModel(full, encoder, head, createOptimizer(full.optimizer, full.learningRate), new Rng(full.seed), { workers, microBatchSize });
+    return new SimclrModel(full, encoder, head, createOptimizer(full.optimizer, full.learningRate, fusedOptimizer), new Rng(full.seed), { workers, microBatchSize });
   }
 
   /** A model from a checkpoint's parts, which it then owns. */
@@ -108,7 +109,7 @@ export class SimclrModel {
   async trainStep(batch: tf.Tensor4D | tf.Tensor4D[], opts: TrainStepOptions = {}): Promise<number> {
     if (opts.learningRate !== undefined) setLearningRate(this.optimizer, opts.learningRate);
     const temperature = opts.temperature ?? this.config.temperature;
-    const views: ViewPair[] = (Array.isArray(batch) ? batch : [batch]).map((part) => twoViews(part, this.config.imageSize, this.config.augment, this.rng));
+    const views: ViewPair[] = phase('augment', () => (Array.isArray(batch) ? batch : [batch]).map((part) => twoViews(part, this.config.imageSize, this.config.augment, this.rng)));
     const images = views.reduce((n, [view]) => n + view.shape[0], 0);
     try {
       const loss = await this.planner.strategyFor(images).step(views, temperature, opts.learningRate);

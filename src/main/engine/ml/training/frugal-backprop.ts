@@ -6,6 +6,7 @@
  * Same tape, same gradient functions, same results as tf.variableGrads.
  */
 import * as tf from '@tensorflow/tfjs';
+import { phase } from './step-profile';
 
 /** The parts of tfjs-core's engine and tape a backward walk needs (internal in tfjs 4.22, stable since 1.x). */
 interface TapeNode {
@@ -98,14 +99,14 @@ export function frugalVariableGrads(f: () => tf.Scalar, varList: tf.Variable[]):
     const value = engine.scopedRun(
       () => engine.startTape(),
       () => engine.endTape(),
-      () => engine.tidy('forward', f),
+      () => phase('forward', () => engine.tidy('forward', f)),
     );
     tape = takeTape(engine);
     if (value.rank !== 0) {
       value.dispose();
       throw new Error(`f must return a scalar, not a rank-${value.rank} tensor`);
     }
-    const grads = engine.tidy('backward', () => {
+    const grads = phase('backward', () => engine.tidy('backward', () => {
       const gradientOf = new Map<number, tf.Tensor>([[value.id, tf.onesLike(value)]]);
       backpropagate(nodesBetween(tape, variables, value), gradientOf, new Set(variables.map((v) => v.id)));
       const named: tf.NamedTensorMap = {};
@@ -114,7 +115,7 @@ export function frugalVariableGrads(f: () => tf.Scalar, varList: tf.Variable[]):
         if (g) named[v.name] = g;
       }
       return named;
-    });
+    }));
     if (Object.keys(grads).length === 0) throw new Error('no variable in varList affects the value of f');
     return { value, grads };
   } finally {

@@ -12,6 +12,7 @@ import { largestMicroBatch } from './batch-limits';
 import { contrastiveGradients, microBatchSizes, splitViews, type ViewPair } from './micro-batch';
 import { applySummedGradients, localGradients, splitBatch, trainableVariables, type HalfStep, type Replica } from './parallel/data-parallel';
 import { PeerLink } from './parallel/peer-link';
+import { phase } from './step-profile';
 
 /** What a strategy trains: a SimCLR model's networks and optimizer, and the config a peer thread rebuilds it from. */
 export interface Trainee extends Replica {
@@ -52,9 +53,9 @@ class OneThread implements StepStrategy {
     try {
       const { value, grads } = contrastiveGradients(this.model, trainableVariables(this.model), microBatches, (z1, z2) => ntXentLoss(z1, z2, temperature));
       tf.dispose(made); // the views too, before the update, which needs memory of its own
-      this.model.optimizer.applyGradients(grads);
+      phase('optimizer', () => this.model.optimizer.applyGradients(grads));
       tf.dispose(grads);
-      const loss = (await value.data())[0];
+      const loss = (await phase('readback', () => value.data()))[0];
       value.dispose();
       return loss;
     } finally {
