@@ -75,6 +75,20 @@ class Processes:
         if self.world > 1:
             dist.barrier()
 
+    def _reduce(self, flags, op):
+        if self.world == 1:
+            return [bool(flag) for flag in flags]
+        values = torch.tensor([float(bool(flag)) for flag in flags], device=self.device)
+        dist.all_reduce(values, op=op)
+        return [bool(value) for value in values.tolist()]
+
+    def any_of(self, *flags):
+        """Each flag, true when it is true on any process: every process then takes the same branch."""
+        return self._reduce(flags, dist.ReduceOp.MAX if self.world > 1 else None)
+
+    def all_of(self, *flags):
+        return self._reduce(flags, dist.ReduceOp.MIN if self.world > 1 else None)
+
     def say(self, line):
         if self.main:
             print(f"simclr-job: {line}", flush=True)
@@ -126,7 +140,12 @@ def main():
 
     model = Simclr(config["architecture"], config["projectionDim"]).to(processes.device)
     checkpoint_path = os.path.join(out, "checkpoint.pt")
-    resumed = os.path.exists(checkpoint_path) and not args.fresh
+    found = os.path.exists(checkpoint_path) and not args.fresh
+    # Every process must resume, or none: a checkpoint on one node's disk only would split the run.
+    (some,), (every,) = processes.any_of(found), processes.all_of(found)
+    if some and not every:
+        raise SystemExit(f"{checkpoint_path} is there for some processes and not for others: put --out on storage every machine shares")
+    resumed = every
     checkpoint = torch.load(checkpoint_path, map_location=processes.device) if resumed else None
     if checkpoint is not None:
         if checkpoint.get("jobId") != config["jobId"]:
@@ -177,7 +196,8 @@ def main():
     started, started_step = time.time(), step
     loss_value = float("nan")
     epoch_losses = []
-    while epoch < epochs and stop["signal"] is None and not (args.steps and step >= args.steps):
+    stopping = False
+    while epoch < epochs and not stopping and not (args.steps and step >= args.steps):
         order = epoch_order(images.count, options["seed"], epoch)
         for position in range(step - epoch * steps_per_epoch, steps_per_epoch):
             rows = order[position * batch : (position + 1) * batch][processes.rank * local : (processes.rank + 1) * local].tolist()
@@ -201,9 +221,11 @@ def main():
             if step % args.log_every == 0 or step == total_steps:
                 rate = (step - started_step) * batch / max(1e-9, time.time() - started)
                 processes.say(f"epoch {epoch + 1}/{epochs} step {step}/{total_steps} loss {loss_value:.4f} lr {lr:.4g} {rate:.1f} img/s")
-            if stop["signal"] is not None or (args.steps and step >= args.steps):
+            # Decided together: a signal seen by one process, or rank 0's checkpoint clock, moves every process alike.
+            stopping, checkpoint_due = processes.any_of(stop["signal"] is not None, processes.main and time.time() - last_checkpoint > args.checkpoint_minutes * 60)
+            if stopping or (args.steps and step >= args.steps):
                 break
-            if time.time() - last_checkpoint > args.checkpoint_minutes * 60:
+            if checkpoint_due:
                 if processes.main:
                     save(out, model, optimizer, config, batch, step, epoch, loss_value)
                 processes.barrier()
@@ -212,10 +234,15 @@ def main():
             epoch += 1
             processes.say(f"epoch {epoch}/{epochs} done: mean loss {sum(epoch_losses) / max(1, len(epoch_losses)):.4f}")
             epoch_losses = []
+            if epoch < epochs and not stopping:
+                if processes.main:
+                    save(out, model, optimizer, config, batch, step, epoch, loss_value)
+                processes.barrier()
+                last_checkpoint = time.time()
     if processes.main:
         save(out, model, optimizer, config, batch, step, epoch, loss_value)
     processes.barrier()
-    why = "stopped by a signal; run the same command to resume" if stop["signal"] is not None else "done"
+    why = "stopped by a signal; run the same command to resume" if stopping else "done"
     processes.say(f"{why} at step {step}. Import it into the project with:  simclr-studio job import {os.path.join(out, 'encoder.safetensors')}")
     if processes.world > 1:
         dist.destroy_process_group()

@@ -11,7 +11,7 @@ import { imageScheme, parseImageAddress, schemeImageAddress } from '../shared/wi
 import type { Engine } from './engine/engine';
 import type { FromWorker, WorkerLauncher } from './engine/jobs/protocol';
 import { appContentSecurityPolicy, appEntryUrl, appScheme, isAppAddress, rendererFileFor } from './shell/app-scheme';
-import { checkNativeModules, type NativeModuleProblem } from './shell/native-modules';
+import { checkNativeModules, diagnoseLoadFailure, type NativeModuleProblem } from './shell/native-modules';
 import { problemPage } from './shell/problem-page';
 import { replyToCall, replyWithImage } from './transports/replies';
 
@@ -119,10 +119,11 @@ async function startStudio(): Promise<void> {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) openStudioWindow();
   });
+  // On macOS the app lives on with no window and `activate` opens one on the same engine: it closes only on quit.
   app.on('window-all-closed', () => {
-    engine.close();
     if (process.platform !== 'darwin') app.quit();
   });
+  app.on('will-quit', () => engine.close());
 }
 
 function showStartupProblems(problems: NativeModuleProblem[]): void {
@@ -142,6 +143,14 @@ app.on('web-contents-created', (_event, contents) => confineContents(contents));
 void app.whenReady().then(async () => {
   denyPermissions();
   const problems = checkNativeModules({ packaged: app.isPackaged });
-  if (problems.length > 0) showStartupProblems(problems);
-  else await startStudio();
+  if (problems.length > 0) {
+    showStartupProblems(problems);
+    return;
+  }
+  try {
+    await startStudio();
+  } catch (error) {
+    // The engine failed to load or open: say so in a window rather than leave a process with none.
+    showStartupProblems([diagnoseLoadFailure({ name: 'The engine', purpose: 'projects and jobs' }, error, { packaged: app.isPackaged })]);
+  }
 });

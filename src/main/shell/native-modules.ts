@@ -101,8 +101,11 @@ function fixFor(kind: LoadFailureKind, module: string, runtime: Runtime): string
       return 'npm run rebuild:electron';
     case 'missing':
       return 'npm install';
-    default:
+    case 'library':
+    case 'architecture':
       return `npm rebuild ${module} && npm run rebuild:electron`;
+    case 'other':
+      return 'npm install && npm run build';
   }
 }
 

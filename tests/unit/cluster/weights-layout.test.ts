@@ -29,14 +29,14 @@ function tinyModel(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: out, name: 'tiny' });
 }
 
-test('a conv kernel [kh, kw, in, out] becomes [out, in, kh, kw], a dense kernel [in, out] becomes [out, in], batch norm keeps its order', () => {
+test('a conv kernel [kh, kw, in, out] becomes [out, in, kh, kw], a dense kernel [in, out] becomes [out, in], batch norm keeps its order', async () => {
   const model = tinyModel();
   // kernel[kh][kw][in][out] = 1000·kh + 100·kw + 10·in: the PyTorch element [0][in][kh][kw] must hold the same.
   const kernel = tf.tensor4d(Array.from({ length: 8 }, (_, i) => 1000 * (i >> 2) + 100 * ((i >> 1) & 1) + 10 * (i & 1)), [2, 2, 2, 1]);
   model.getLayer('c_conv').setWeights([kernel]);
   model.getLayer('c_batch_normalization').setWeights([tf.tensor1d([2]), tf.tensor1d([3]), tf.tensor1d([4]), tf.tensor1d([5])]);
   model.getLayer('d').setWeights([tf.tensor2d([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]), tf.tensor1d([7, 8, 9])]);
-  const state = torchStateOf(model, 'encoder.');
+  const state = await torchStateOf(model, 'encoder.');
 
   assert.deepEqual([...state.keys()].sort(), ['encoder.c_batch_normalization.bias', 'encoder.c_batch_normalization.running_mean', 'encoder.c_batch_normalization.running_var', 'encoder.c_batch_normalization.weight', 'encoder.c_conv.weight', 'encoder.d.bias', 'encoder.d.weight']);
   const conv = state.get('encoder.c_conv.weight')!;

@@ -8,6 +8,7 @@ import { Engine } from '../../../src/main/engine/engine';
 import { initBackend } from '../../../src/main/engine/ml/backends/backend';
 import { chooseBackendName } from '../../../src/main/engine/ml/backends/backend-choice';
 import { activationBudgetBytes, largestBatchFor, largestMicroBatch, tensorByteLimit, trainingBytesPerImage } from '../../../src/main/engine/ml/training/batch-limits';
+import { torchStateOf } from '../../../src/main/engine/cluster/torch-layout';
 import { buildEncoder } from '../../../src/main/engine/ml/model/encoder';
 import { SimclrModel } from '../../../src/main/engine/ml/model/simclr';
 import { findGpuAdapter, probeGpuAdapter } from '../../../src/main/engine/ml/backends/webgpu/adapter';
@@ -58,6 +59,19 @@ test('forced WebGPU trains SimCLR, whole or in micro-batches: the same losses an
     assert.ok(gpu.embedding.length > 0 && gpu.embedding.length === cpu.embedding.length);
     gpu.embedding.forEach((v, i) => assert.ok(Math.abs(v - cpu.embedding[i]) < 1e-3 * Math.max(1, Math.abs(v)), `${what}, h[${i}]: ${v} vs ${cpu.embedding[i]}`));
     assert.equal(gpu.tensorsLeft, 0, what);
+  }
+});
+
+test("a WebGPU encoder's weights go into a cluster job: read asynchronously, in PyTorch's layout, as on the cpu backend", { skip }, async () => {
+  assert.equal(await initBackend('webgpu'), 'webgpu');
+  const gpu = await torchStateOf(buildEncoder('resnet-tiny', 16, 4), 'encoder.');
+  await tf.setBackend('cpu');
+  const cpu = await torchStateOf(buildEncoder('resnet-tiny', 16, 4), 'encoder.');
+  await tf.setBackend('webgpu');
+  assert.deepEqual([...gpu.keys()], [...cpu.keys()]);
+  for (const [name, { shape, data }] of cpu) {
+    assert.deepEqual(gpu.get(name)!.shape, shape);
+    assert.deepEqual(Array.from(gpu.get(name)!.data), Array.from(data), name);
   }
 });
 

@@ -70,6 +70,9 @@ test("an addon built for the system Node says which ABIs disagree and that `npm 
   assert.equal(problem.fix, 'npm run rebuild:electron');
   assert.equal(problem.detail.split('\n').length, 4, 'the detail keeps the first lines');
   assert.match(diagnoseLoadFailure(sqlite[0]!, error, { packaged: true }).fix, /built without rebuilding its native modules/);
+  // Anything else, in a checkout: reinstall and rebuild; a broken library or binary: rebuild that module.
+  assert.equal(diagnoseLoadFailure({ name: 'The engine', purpose: 'projects and jobs' }, new Error('boom'), dev).fix, 'npm install && npm run build');
+  assert.equal(diagnoseLoadFailure(sqlite[0]!, new Error('invalid ELF header'), dev).fix, 'npm rebuild better-sqlite3 && npm run rebuild:electron');
 });
 
 test("other loaders' wordings fall into the kinds the fixes are written for", () => {

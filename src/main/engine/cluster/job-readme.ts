@@ -35,6 +35,7 @@ export function jobReadme({ jobId, images, shards, options, project }: JobReadme
     'lists the options (epochs, batch size, checkpoint interval, a JSON log).',
     '',
     'Training checkpoints to `run/checkpoint.pt` every epoch and every 10 minutes; the same command resumes from it.',
+    'On several machines, keep `run/` (or `--out`) on storage they all share.',
     'It also writes `run/encoder.safetensors`, the encoder and projection head for the app.',
     '',
     '## Bring the encoder back',

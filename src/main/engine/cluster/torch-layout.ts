@@ -37,17 +37,21 @@ function toTfjsAxes(rank: number): number[] | null {
   return null;
 }
 
-/** Every weight of the model as `<prefix><layer>.<torch name>` in PyTorch's layout. */
-export function torchStateOf(model: tf.LayersModel, prefix: string): Map<string, NamedArray> {
+/**
+ * Every weight of the model as `<prefix><layer>.<torch name>` in PyTorch's layout. Read asynchronously: on WebGPU a
+ * synchronous read of a GPU tensor fails in Node.
+ */
+export async function torchStateOf(model: tf.LayersModel, prefix: string): Promise<Map<string, NamedArray>> {
   const state = new Map<string, NamedArray>();
   for (const layer of model.layers) {
     const names = torchNames(layer);
-    layer.getWeights().forEach((weight, index) => {
+    const weights = layer.getWeights();
+    for (const [index, weight] of weights.entries()) {
       const axes = toTorchAxes(weight.rank);
       const torch = axes ? tf.transpose(weight, axes) : weight;
-      state.set(`${prefix}${layer.name}.${names[index]}`, { shape: torch.shape, data: torch.dataSync() as Float32Array });
+      state.set(`${prefix}${layer.name}.${names[index]}`, { shape: torch.shape, data: (await torch.data()) as Float32Array });
       if (torch !== weight) torch.dispose();
-    });
+    }
   }
   return state;
 }

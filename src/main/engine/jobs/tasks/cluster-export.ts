@@ -98,7 +98,7 @@ export const clusterExportTask: Task<'clusterExport'> = async (context) => {
     const { encoder, head } = await initialModels(store, options, initialWeights);
     const projectionDim = head.outputs[0]!.shape[1] as number;
     try {
-      const state = new Map([...torchStateOf(encoder, 'encoder.'), ...torchStateOf(head, 'head.')]);
+      const state = new Map([...(await torchStateOf(encoder, 'encoder.')), ...(await torchStateOf(head, 'head.'))]);
       const metadata = encoderMetadata({ jobId, encoder: options.encoder, imageSize: side, projectionDim, step: 0, epoch: 0, trainer: `SimCLR Studio ${appVersion} (${initialWeights === 'fresh' ? 'fresh weights' : "the project's encoder"})` });
       await writeFile(join(stage.dir, 'init.safetensors'), safetensorsBytes(state, metadata));
     } finally {

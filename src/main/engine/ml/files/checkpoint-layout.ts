@@ -79,5 +79,7 @@ export const hasPretrainedEncoder = (dir: string) => existsSync(join(dir, checkp
  */
 export async function finishInterruptedSwap(dir: string): Promise<void> {
   const next = nextCheckpointDir(dir);
-  if (!existsSync(dir) && existsSync(join(next, checkpointFiles.run))) await rename(next, dir);
+  // run.json is a training checkpoint's last file, imported-from.json an import's.
+  const complete = [checkpointFiles.run, checkpointFiles.importedFrom].some((file) => existsSync(join(next, file)));
+  if (!existsSync(dir) && complete) await rename(next, dir);
 }

@@ -22,6 +22,16 @@ interface Layout {
   adaptsPerElement: tf.Tensor1D;
 }
 
+/**
+ * Each variable's sum over its stretch of a flat vector. WebGPU's sparseSegmentSum reads its inputs back to the
+ * CPU (a stall, and a failure in Node), so WebGPU and the CPU take unsortedSegmentSum, which wasm lacks; wasm
+ * takes sparseSegmentSum, which it runs natively.
+ */
+function segmentSums(values: tf.Tensor1D, layout: Layout): tf.Tensor1D {
+  if (tf.getBackend() === 'wasm') return tf.sparse.sparseSegmentSum(values, tf.range(0, values.size, 1, 'int32'), layout.segmentIds) as tf.Tensor1D;
+  return tf.unsortedSegmentSum(values, layout.segmentIds, layout.sizes.length);
+}
+
 export class FusedLarsOptimizer extends LarsSettings {
   static get className(): string {
     return 'FusedLARS';
@@ -33,7 +43,13 @@ export class FusedLarsOptimizer extends LarsSettings {
   private layoutFor(names: string[], shapes: number[][]): Layout {
     const sizes = shapes.map((shape) => shape.reduce((a, b) => a * b, 1));
     return tf.tidy(() => {
-      const segmentIds = tf.tensor1d(sizes.flatMap((size, i) => new Array<number>(size).fill(i)), 'int32');
+      const ids = new Int32Array(sizes.reduce((a, b) => a + b, 0));
+      let offset = 0;
+      sizes.forEach((size, i) => {
+        ids.fill(i, offset, offset + size);
+        offset += size;
+      });
+      const segmentIds = tf.tensor1d(ids, 'int32');
       const adapts = tf.tensor1d(names.map((name) => (isExcludedFromLars(name) ? 0 : 1)));
       const keep = <T extends tf.Tensor>(t: T) => tf.keep(t);
       return { names, shapes, sizes, segmentIds: keep(segmentIds), adapts: keep(adapts), adaptsPerElement: keep(tf.gather(adapts, segmentIds) as tf.Tensor1D) };
@@ -52,9 +68,8 @@ export class FusedLarsOptimizer extends LarsSettings {
       const value = tf.concat(variables.map((v) => v.reshape([-1])));
       const rawGradient = tf.concat(named.map(({ tensor }) => tensor.reshape([-1])));
       this.velocity ??= tf.zerosLike(value).variable(false);
-      const indices = tf.range(0, value.size, 1, 'int32');
       const gradient = tf.add(rawGradient, tf.mul(tf.mul(value, this.weightDecay), layout.adaptsPerElement));
-      const norm = (x: tf.Tensor) => tf.sqrt(tf.sparse.sparseSegmentSum(tf.square(x), indices, layout.segmentIds) as tf.Tensor1D);
+      const norm = (x: tf.Tensor) => tf.sqrt(segmentSums(tf.square(x) as tf.Tensor1D, layout));
       const [wNorm, gNorm] = [norm(value), norm(gradient)];
       const trust = tf.where(tf.logicalAnd(tf.greater(wNorm, 0), tf.greater(gNorm, 0)), tf.div(tf.mul(wNorm, this.eta), gNorm), tf.onesLike(wNorm));
       const rate = tf.mul(tf.where(tf.cast(layout.adapts, 'bool'), trust, tf.onesLike(trust)), this.learningRate);
