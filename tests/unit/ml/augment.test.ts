@@ -144,3 +144,15 @@ test('augmented batches: shape, range [0,1], determinism under a seed, no tensor
   assert.deepEqual(small.shape, [6, 16, 16, 3]);
   assert.ok(small.dataSync().every((v) => v >= 0 && v <= 1));
 });
+
+test('the batched augmentation gives each image what it gets alone: one batch of ops equals the per-image ops', () => {
+  // 48 px, so blur is on, with every kind of view among the eight drawn.
+  const images = randomImages(8, 40, 48, 12);
+  const params = drawViewParams(new Rng(13), 8, 40, 48, 48, { colorStrength: 1, grayscaleProb: 0.4, blurProb: 0.6 });
+  assert.ok(params.some((p) => p.blurSigma !== null) && params.some((p) => p.blurSigma === null) && params.some((p) => p.jitter) && params.some((p) => p.grayscale));
+  const batched = applyViewParams(images, 48, params);
+  const alone = tf.concat(params.map((p, i) => tf.tidy(() => applyViewParams(images.slice([i, 0, 0, 0], [1, 40, 48, 3]) as tf.Tensor4D, 48, [p]))));
+  const difference = tf.tidy(() => tf.max(tf.abs(tf.sub(batched, alone))).dataSync()[0]!);
+  assert.ok(difference < 1e-5, `batched and per-image views differ by up to ${difference}`);
+  tf.dispose([images, batched, alone]);
+});
