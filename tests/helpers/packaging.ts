@@ -37,10 +37,14 @@ const { getCollectorByPackageManager, PM } = require('app-builder-lib/out/node-m
   getCollectorByPackageManager(pm: string, rootDir: string, tmp: unknown): { getNodeModules(options: { packageName: string }): Promise<{ nodeModules: NodeModuleInfo[] }> };
   PM: { NPM: string };
 };
-const { DebugLogger, TmpDir } = require('builder-util') as {
+const { DebugLogger, TmpDir, log } = require('builder-util') as {
   DebugLogger: new (enabled: boolean) => unknown;
   TmpDir: new (label: string) => { cleanup(): Promise<void> };
+  log: { stream: NodeJS.WritableStream };
 };
+// electron-builder logs to stdout in pieces, and node:test's child processes report to the runner over stdout: a
+// log line in the middle of a report broke a run ("Unable to deserialize cloned data"). Its log goes to stderr.
+log.stream = process.stderr;
 
 /** electron-builder.yml as electron-builder loads it (with package.json's `build` merged in, if any). */
 export function loadBuilderConfig(): Promise<BuilderConfig> {
