@@ -84,10 +84,10 @@ class Processes:
 
     def any_of(self, *flags):
         """Each flag, true when it is true on any process: every process then takes the same branch."""
-        return self._reduce(flags, dist.ReduceOp.MAX if self.world > 1 else None)
+        return self._reduce(flags, dist.ReduceOp.MAX)
 
     def all_of(self, *flags):
-        return self._reduce(flags, dist.ReduceOp.MIN if self.world > 1 else None)
+        return self._reduce(flags, dist.ReduceOp.MIN)
 
     def say(self, line):
         if self.main:

@@ -16,6 +16,7 @@ import { imageToModelPixels } from '../../../src/main/engine/data/pixel-cache';
 import { generateSampleFolder } from '../../../src/main/engine/sample/generate-sample';
 import { parseCsv } from '../../../src/main/engine/store/csv';
 import { tempDir } from '../../helpers/images';
+import { readNpy } from '../../helpers/npy';
 import { systemPython } from '../../helpers/python';
 import { checkWithOnnxChecker, maxAbsDifference } from '../onnx/onnx-helpers';
 
@@ -28,16 +29,6 @@ async function cli(...args: string[]): Promise<Record<string, unknown>> {
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
-/** numpy's .npy of float32 (what predict.py --inputs-npy writes) as values and shape. */
-function readNpy(path: string): { shape: number[]; values: Float32Array } {
-  const bytes = readFileSync(path);
-  const headerLength = bytes.readUInt16LE(8);
-  const header = bytes.subarray(10, 10 + headerLength).toString('latin1');
-  assert.match(header, /'descr': '<f4'/);
-  const shape = header.match(/'shape': \(([^)]*)\)/)![1].split(',').filter((d) => d.trim()).map(Number);
-  const data = bytes.subarray(10 + headerLength);
-  return { shape, values: new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) };
-}
 
 test('an export carries ONNX models that pass onnx.checker, and predict scripts that agree with the app on every image', { timeout: 420_000 }, async () => {
   // Large enough that the app reduces before its bicubic resize (96 px → 16 px: reduce by 3), in PNG and JPEG,

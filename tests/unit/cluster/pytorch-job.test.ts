@@ -20,7 +20,8 @@ import { Rng } from '../../../src/main/engine/ml/rng';
 import { generateSampleFolder } from '../../../src/main/engine/sample/generate-sample';
 import { tempDir } from '../../helpers/images';
 import { projectRoot } from '../../helpers/packaging';
-import { systemPython } from '../../helpers/python';
+import { readNpy } from '../../helpers/npy';
+import { systemPython, trainerArgs } from '../../helpers/python';
 
 const run = promisify(execFile);
 const engine = new Engine({ backend: 'wasm' });
@@ -40,14 +41,10 @@ function appEmbeddings(): Map<number, Float32Array> {
   return new Map(engine.store.outputs.embeddings().map(({ imageId, vector }) => [imageId, vector]));
 }
 
-/** A float32 .npy as rows (the trainer writes C-order [n, d]). */
+/** A float32 .npy matrix [n, d] as its rows. */
 function readNpyRows(path: string): Float32Array[] {
-  const bytes = readFileSync(path);
-  const headerLength = bytes.readUInt16LE(8);
-  const header = bytes.toString('latin1', 10, 10 + headerLength);
-  const [rows, dim] = /'shape': \((\d+), (\d+)\)/.exec(header)!.slice(1).map(Number) as [number, number];
-  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset + 10 + headerLength, bytes.byteOffset + 10 + headerLength + rows * dim * 4));
-  return Array.from({ length: rows }, (_, row) => values.subarray(row * dim, (row + 1) * dim));
+  const { shape: [rows, dim], values } = readNpy(path);
+  return Array.from({ length: rows! }, (_, row) => values.subarray(row * dim!, (row + 1) * dim!));
 }
 
 /** Image id of each manifest row. */
@@ -64,9 +61,7 @@ function maxDifference(a: Map<number, Float32Array>, b: Map<number, Float32Array
 
 /** The trainer as a user starts it: train.py in the job folder, with torchrun for several processes. */
 function trainer(jobDir: string, args: string[], processes = 1) {
-  // Debian 12's torchrun (PyTorch 1.13 on Python 3.11) cannot parse its own default --redirects 0; 2 means the same here.
-  const launcher = processes > 1 ? ['-m', 'torch.distributed.run', '--redirects', '2', '--tee', '2', `--nproc_per_node=${processes}`] : [];
-  return run(systemPython, [...launcher, 'train.py', ...args], { cwd: jobDir, timeout: 300_000, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  return run(systemPython, trainerArgs(processes, args), { cwd: jobDir, timeout: 300_000, env: { ...process.env, OMP_NUM_THREADS: '1' } });
 }
 
 function jsonLines(path: string): { step: number; loss: number }[] {

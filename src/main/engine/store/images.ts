@@ -140,19 +140,19 @@ export class Images {
 
   /** Primary paths by image id; ids without an image are left out. */
   paths(ids: number[]): Map<number, string> {
-    const statement = this.#db.prepare('SELECT path FROM images WHERE id = ?').pluck();
-    return new Map(ids.flatMap((id) => {
-      const path = statement.get(id) as string | undefined;
-      return path === undefined ? [] : [[id, path] as const];
-    }));
+    return this.#column(ids, 'path');
   }
 
   /** Content hashes (SHA-256 of the file) by image id; ids without an image are left out. */
   hashes(ids: number[]): Map<number, string> {
-    const statement = this.#db.prepare('SELECT hash FROM images WHERE id = ?').pluck();
+    return this.#column(ids, 'hash');
+  }
+
+  #column(ids: number[], column: 'path' | 'hash'): Map<number, string> {
+    const statement = this.#db.prepare(`SELECT ${column} FROM images WHERE id = ?`).pluck();
     return new Map(ids.flatMap((id) => {
-      const hash = statement.get(id) as string | undefined;
-      return hash === undefined ? [] : [[id, hash] as const];
+      const value = statement.get(id) as string | undefined;
+      return value === undefined ? [] : [[id, value] as const];
     }));
   }
 

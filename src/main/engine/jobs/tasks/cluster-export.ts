@@ -74,6 +74,7 @@ export const clusterExportTask: Task<'clusterExport'> = async (context) => {
     await mkdir(join(stage.dir, 'shards'));
     for (const part of chunk(imageIds, perShard)) {
       const file = `shards/shard-${String(shards.length).padStart(5, '0')}.npy`;
+      const firstRow = manifest.length;
       const handle = await open(join(stage.dir, file), 'w');
       try {
         await handle.write(npyHeader('uint8', [part.length, side, side, 3]));
@@ -81,14 +82,14 @@ export const clusterExportTask: Task<'clusterExport'> = async (context) => {
           signal.throwIfAborted();
           await handle.write(cache.read(ids));
           const done = manifest.length + ids.length;
-          for (const id of ids) manifest.push([String(manifest.length), String(id), hashes.get(id)!, paths.get(id)!, String(shards.length), String(manifest.length - shards.reduce((sum, s) => sum + s.images, 0))]);
+          for (const id of ids) manifest.push([String(manifest.length), String(id), hashes.get(id)!, paths.get(id)!, String(shards.length), String(manifest.length - firstRow)]);
           report({ fraction: 0.1 + (0.8 * done) / imageIds.length, phase: 'writing', message: `Image shards: ${done} / ${imageIds.length} images`, metrics: { images: done, shards: shards.length + 1 } });
         }
       } finally {
         await handle.close();
       }
       shards.push({ file, images: part.length });
-      await record(file, `images ${manifest.length - part.length}–${manifest.length - 1}, uint8 [${part.length}, ${side}, ${side}, 3]`);
+      await record(file, `images ${firstRow}–${manifest.length - 1}, uint8 [${part.length}, ${side}, ${side}, 3]`);
     }
     await writeFile(join(stage.dir, 'manifest.csv'), toCsv(['row', 'image_id', 'content_hash', 'path', 'shard', 'index'], manifest));
     await record('manifest.csv', "each row's image id and content hash (SHA-256) in the project, its path, shard and index");

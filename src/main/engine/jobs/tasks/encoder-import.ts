@@ -4,13 +4,12 @@
  * saves them. It replaces the in-app checkpoint as a whole (its optimizer state belongs to other weights), so
  * a later in-app pretraining run starts afresh rather than resuming.
  */
-import { readFile, rename, rm, mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { StudioError, encoderImportOptionsSchema, encoderNames, type EncoderName } from '../../../../shared/contract';
 import { parseSafetensors } from '../../cluster/safetensors';
 import { loadTorchState } from '../../cluster/torch-layout';
-import { checkpointFiles, nextCheckpointDir, type ImportRecord } from '../../ml/files/checkpoint-layout';
-import { fileSaveHandler } from '../../ml/files/tfjs-files';
+import { writeImportedEncoder } from '../../ml/files/checkpoint';
 import { buildEncoder, representationDim } from '../../ml/model/encoder';
 import { buildProjectionHead } from '../../ml/model/head';
 import type { Task } from './task';
@@ -32,8 +31,6 @@ export const encoderImportTask: Task<'encoderImport'> = async (context) => {
 
   const encoder = buildEncoder(encoderName, imageSize);
   const head = buildProjectionHead(representationDim(encoderName), projectionDim);
-  const dir = store.layout.pretrainCheckpoint;
-  const next = nextCheckpointDir(dir);
   try {
     loadTorchState(encoder, 'encoder.', tensors, path);
     loadTorchState(head, 'head.', tensors, path);
@@ -41,19 +38,9 @@ export const encoderImportTask: Task<'encoderImport'> = async (context) => {
     const epoch = Number(metadata.epoch) || 0;
     const loss = metadata.loss === '' || metadata.loss === undefined || Number.isNaN(Number(metadata.loss)) ? null : Number(metadata.loss);
     const result = { path, jobId: metadata.jobId ?? '', encoder: encoderName, imageSize, step, epoch, loss, trainer: metadata.trainer ?? 'unknown' };
-    await rm(next, { recursive: true, force: true });
-    await mkdir(next, { recursive: true });
-    await encoder.save(fileSaveHandler(join(next, checkpointFiles.encoder)));
-    await head.save(fileSaveHandler(join(next, checkpointFiles.head)));
-    const record: ImportRecord = { ...result, importedAt: new Date().toISOString() };
-    await writeFile(join(next, checkpointFiles.importedFrom), JSON.stringify(record, null, 2));
-    await rm(dir, { recursive: true, force: true });
-    await rename(next, dir);
+    await writeImportedEncoder(store.layout.pretrainCheckpoint, encoder, head, { ...result, importedAt: new Date().toISOString() });
     report({ fraction: 1, phase: 'done', message: `Imported ${encoderName} (step ${step}) from ${path}`, metrics: { step, epoch, loss: loss ?? Number.NaN } });
     return { result, metrics: { step, epoch, loss: loss ?? Number.NaN } };
-  } catch (error) {
-    await rm(next, { recursive: true, force: true });
-    throw error;
   } finally {
     encoder.dispose();
     head.dispose();

@@ -7,7 +7,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError, type ResolvedPretrainOptions } from '../../../../shared/contract';
-import { checkpointFiles as files, checkpointVersion, hasPretrainedEncoder, nextCheckpointDir } from './checkpoint-layout';
+import { checkpointFiles as files, checkpointVersion, hasPretrainedEncoder, nextCheckpointDir, type ImportRecord } from './checkpoint-layout';
 import { createOptimizer, withOptimizerWeights } from '../model/optimizer';
 import { Rng } from '../rng';
 import { SimclrModel, type RunOptions, type SimclrConfig } from '../model/simclr';
@@ -31,24 +31,42 @@ export interface PretrainRunRecord {
   scheduleStep?: number;
 }
 
-/** Writes the model and the run's record beside the live checkpoint and swaps them in; a failed write leaves the old one. */
-export async function writeCheckpoint(dir: string, model: SimclrModel, record: PretrainRunRecord): Promise<void> {
+/**
+ * Writes the encoder and head, then what `writeRest` adds (its last file marks the copy complete for
+ * finishInterruptedSwap), beside the live checkpoint, and swaps them in; a failed write leaves the old one.
+ */
+async function swapIn(dir: string, encoder: tf.LayersModel, head: tf.LayersModel, writeRest: (next: string) => Promise<void>): Promise<void> {
   const next = nextCheckpointDir(dir);
   await rm(next, { recursive: true, force: true });
   try {
     await mkdir(next, { recursive: true });
-    await model.encoder.save(fileSaveHandler(join(next, files.encoder)));
-    await model.head.save(fileSaveHandler(join(next, files.head)));
-    await withOptimizerWeights(model.optimizer, (weights) => saveNamedTensors(next, files.optimizer, weights));
-    const state: CheckpointState = { version: checkpointVersion, config: model.config, step: model.step, epoch: model.epoch, rng: model.rng.getState() };
-    await writeFile(join(next, files.state), JSON.stringify(state, null, 2));
-    await writeFile(join(next, files.run), JSON.stringify(record, null, 2));
+    await encoder.save(fileSaveHandler(join(next, files.encoder)));
+    await head.save(fileSaveHandler(join(next, files.head)));
+    await writeRest(next);
   } catch (error) {
     await rm(next, { recursive: true, force: true }); // frees what the partial copy took
     throw error;
   }
   await rm(dir, { recursive: true, force: true });
   await rename(next, dir);
+}
+
+/** The model with its optimizer state and the run's record: what a resumed run continues from. */
+export async function writeCheckpoint(dir: string, model: SimclrModel, record: PretrainRunRecord): Promise<void> {
+  await swapIn(dir, model.encoder, model.head, async (next) => {
+    await withOptimizerWeights(model.optimizer, (weights) => saveNamedTensors(next, files.optimizer, weights));
+    const state: CheckpointState = { version: checkpointVersion, config: model.config, step: model.step, epoch: model.epoch, rng: model.rng.getState() };
+    await writeFile(join(next, files.state), JSON.stringify(state, null, 2));
+    await writeFile(join(next, files.run), JSON.stringify(record, null, 2));
+  });
+}
+
+/**
+ * An encoder and head trained outside the app, with where they came from and nothing to resume: the whole
+ * checkpoint is replaced, since the old optimizer state belongs to other weights.
+ */
+export async function writeImportedEncoder(dir: string, encoder: tf.LayersModel, head: tf.LayersModel, record: ImportRecord): Promise<void> {
+  await swapIn(dir, encoder, head, (next) => writeFile(join(next, files.importedFrom), JSON.stringify(record, null, 2)));
 }
 
 async function readState(dir: string): Promise<CheckpointState> {

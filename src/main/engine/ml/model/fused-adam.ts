@@ -8,14 +8,7 @@
  * into either.
  */
 import * as tf from '@tensorflow/tfjs';
-
-type NamedTensor = { name: string; tensor: tf.Tensor };
-
-interface Slot {
-  name: string;
-  shape: number[];
-  size: number;
-}
+import { FlatLayout, flatConcat, namedGradients, type NamedTensor } from './flat-variables';
 
 export class FusedAdamOptimizer extends tf.Optimizer {
   static get className(): string {
@@ -24,7 +17,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
 
   readonly epsilon: number;
   /** The variables' order and shapes, fixed at the first update (or by restored state): moments match by position. */
-  private slots: Slot[] | null = null;
+  private layout: FlatLayout | null = null;
   private firstMoment: tf.Variable | null = null;
   private secondMoment: tf.Variable | null = null;
   private readonly accBeta1: tf.Variable;
@@ -43,16 +36,13 @@ export class FusedAdamOptimizer extends tf.Optimizer {
   }
 
   applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
-    const named = Array.isArray(variableGradients) ? variableGradients : Object.keys(variableGradients).map((name) => ({ name, tensor: variableGradients[name]! }));
-    const variables = named.map(({ name }) => tf.engine().registeredVariables[name]!);
-    this.slots ??= named.map(({ name }, i) => ({ name, shape: variables[i]!.shape, size: variables[i]!.size }));
-    const slots = this.slots;
-    if (named.length !== slots.length || named.some(({ tensor }, i) => tensor == null || tensor.size !== slots[i]!.size)) {
-      throw new Error(`FusedAdam updates the same ${slots.length} variables every step, each with a gradient`);
-    }
+    const named = namedGradients(variableGradients);
+    this.layout ??= FlatLayout.ofUpdate(named);
+    const layout = this.layout;
+    const variables = layout.variablesOf(named, 'FusedAdam');
     tf.tidy(() => {
-      const gradient = tf.concat(named.map(({ tensor }) => tensor.reshape([-1])));
-      const value = tf.concat(variables.map((v) => v.reshape([-1])));
+      const gradient = flatConcat(named.map(({ tensor }) => tensor));
+      const value = flatConcat(variables);
       this.firstMoment ??= tf.zerosLike(value).variable(false);
       this.secondMoment ??= tf.zerosLike(value).variable(false);
       const oneMinusAccBeta1 = tf.sub(1, this.accBeta1);
@@ -65,7 +55,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
       this.firstMoment.assign(newFirstMoment);
       this.secondMoment.assign(newSecondMoment);
       const newValue = tf.add(tf.mul(tf.div(biasCorrectedFirstMoment, tf.add(tf.sqrt(biasCorrectedSecondMoment), this.epsilon)), -this.learningRate), value);
-      tf.split(newValue, slots.map((slot) => slot.size)).forEach((part, i) => variables[i]!.assign(part.reshape(slots[i]!.shape)));
+      layout.assign(variables, newValue);
       this.accBeta1.assign(tf.mul(this.accBeta1, this.beta1));
       this.accBeta2.assign(tf.mul(this.accBeta2, this.beta2));
     });
@@ -80,12 +70,10 @@ export class FusedAdamOptimizer extends tf.Optimizer {
   /** tfjs Adam's layout: new tensors per variable, which the caller frees (withOptimizerWeights does). */
   override async getWeights(): Promise<NamedTensor[]> {
     const iterations = await this.saveIterations();
-    if (!this.slots || !this.firstMoment || !this.secondMoment) return [iterations];
-    const slots = this.slots;
-    const perVariable = (moment: tf.Variable, suffix: string) =>
-      tf.split(moment, slots.map((slot) => slot.size)).map((part, i) => ({ name: `${slots[i]!.name}/${suffix}`, tensor: part.reshape(slots[i]!.shape) }));
-    const weights = tf.tidy(() => [...perVariable(this.firstMoment!, 'm'), ...perVariable(this.secondMoment!, 'v')].map(({ tensor }) => tensor));
-    const names = [...slots.map((slot) => `${slot.name}/m`), ...slots.map((slot) => `${slot.name}/v`)];
+    const { layout, firstMoment, secondMoment } = this;
+    if (!layout || !firstMoment || !secondMoment) return [iterations];
+    const weights = tf.tidy(() => [...layout.parts(firstMoment), ...layout.parts(secondMoment)]);
+    const names = [...layout.names.map((name) => `${name}/m`), ...layout.names.map((name) => `${name}/v`)];
     return [iterations, ...weights.map((tensor, i) => ({ name: names[i]!, tensor }))];
   }
 
@@ -99,8 +87,8 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     tf.dispose([...(this.firstMoment ? [this.firstMoment] : []), ...(this.secondMoment ? [this.secondMoment] : [])]);
     const count = rest.length / 2;
     const first = rest.slice(0, count);
-    this.slots = count === 0 ? null : first.map(({ name, tensor }) => ({ name: name.replace(/\/m$/, ''), shape: tensor.shape, size: tensor.size }));
-    const flat = (part: NamedTensor[]) => tf.tidy(() => tf.concat(part.map(({ tensor }) => tensor.reshape([-1]))).variable(false));
+    this.layout = count === 0 ? null : new FlatLayout(first.map(({ name }) => name.replace(/\/m$/, '')), first.map(({ tensor }) => tensor.shape));
+    const flat = (part: NamedTensor[]) => tf.tidy(() => flatConcat(part.map(({ tensor }) => tensor)).variable(false));
     this.firstMoment = count === 0 ? null : flat(first);
     this.secondMoment = count === 0 ? null : flat(rest.slice(count));
     tf.dispose(rest.map(({ tensor }) => tensor));

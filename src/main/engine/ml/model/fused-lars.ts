@@ -6,14 +6,12 @@
  * to float rounding; the saved state has LarsOptimizer's layout (iterations, then `momentum_<i>` per variable).
  */
 import * as tf from '@tensorflow/tfjs';
+import { FlatLayout, flatConcat, namedGradients, type NamedTensor } from './flat-variables';
 import { LarsSettings, isExcludedFromLars } from './lars-rules';
 
-type NamedTensor = { name: string; tensor: tf.Tensor };
-
+/** The flat layout with what LARS needs of it: which stretch is which variable, and which variables it adapts. */
 interface Layout {
-  names: string[];
-  shapes: number[][];
-  sizes: number[];
+  flat: FlatLayout;
   /** For each element of the flat vector, which variable it belongs to (sorted, as sparseSegmentSum needs). */
   segmentIds: tf.Tensor1D;
   /** Per variable: 1 where weight decay and the trust ratio apply, 0 for batch norm and biases. */
@@ -29,7 +27,7 @@ interface Layout {
  */
 function segmentSums(values: tf.Tensor1D, layout: Layout): tf.Tensor1D {
   if (tf.getBackend() === 'wasm') return tf.sparse.sparseSegmentSum(values, tf.range(0, values.size, 1, 'int32'), layout.segmentIds) as tf.Tensor1D;
-  return tf.unsortedSegmentSum(values, layout.segmentIds, layout.sizes.length);
+  return tf.unsortedSegmentSum(values, layout.segmentIds, layout.flat.sizes.length);
 }
 
 export class FusedLarsOptimizer extends LarsSettings {
@@ -40,33 +38,29 @@ export class FusedLarsOptimizer extends LarsSettings {
   private layout: Layout | null = null;
   private velocity: tf.Variable | null = null;
 
-  private layoutFor(names: string[], shapes: number[][]): Layout {
-    const sizes = shapes.map((shape) => shape.reduce((a, b) => a * b, 1));
-    return tf.tidy(() => {
-      const ids = new Int32Array(sizes.reduce((a, b) => a + b, 0));
+  private layoutFor(flat: FlatLayout): Layout {
+    const [segmentIds, adapts, adaptsPerElement] = tf.tidy(() => {
+      const ids = new Int32Array(flat.sizes.reduce((a, b) => a + b, 0));
       let offset = 0;
-      sizes.forEach((size, i) => {
+      flat.sizes.forEach((size, i) => {
         ids.fill(i, offset, offset + size);
         offset += size;
       });
-      const segmentIds = tf.tensor1d(ids, 'int32');
-      const adapts = tf.tensor1d(names.map((name) => (isExcludedFromLars(name) ? 0 : 1)));
-      const keep = <T extends tf.Tensor>(t: T) => tf.keep(t);
-      return { names, shapes, sizes, segmentIds: keep(segmentIds), adapts: keep(adapts), adaptsPerElement: keep(tf.gather(adapts, segmentIds) as tf.Tensor1D) };
+      const ids1d = tf.tensor1d(ids, 'int32');
+      const perVariable = tf.tensor1d(flat.names.map((name) => (isExcludedFromLars(name) ? 0 : 1)));
+      return [ids1d, perVariable, tf.gather(perVariable, ids1d) as tf.Tensor1D];
     });
+    return { flat, segmentIds, adapts, adaptsPerElement };
   }
 
   applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
-    const named = Array.isArray(variableGradients) ? variableGradients : Object.keys(variableGradients).map((name) => ({ name, tensor: variableGradients[name]! }));
-    const variables = named.map(({ name }) => tf.engine().registeredVariables[name]!);
-    this.layout ??= this.layoutFor(named.map(({ name }) => name), variables.map((v) => v.shape));
+    const named = namedGradients(variableGradients);
+    this.layout ??= this.layoutFor(FlatLayout.ofUpdate(named));
     const layout = this.layout;
-    if (named.length !== layout.sizes.length || named.some(({ tensor }, i) => tensor == null || tensor.size !== layout.sizes[i])) {
-      throw new Error(`FusedLARS updates the same ${layout.sizes.length} variables every step, each with a gradient`);
-    }
+    const variables = layout.flat.variablesOf(named, 'FusedLARS');
     tf.tidy(() => {
-      const value = tf.concat(variables.map((v) => v.reshape([-1])));
-      const rawGradient = tf.concat(named.map(({ tensor }) => tensor.reshape([-1])));
+      const value = flatConcat(variables);
+      const rawGradient = flatConcat(named.map(({ tensor }) => tensor));
       this.velocity ??= tf.zerosLike(value).variable(false);
       const gradient = tf.add(rawGradient, tf.mul(tf.mul(value, this.weightDecay), layout.adaptsPerElement));
       const norm = (x: tf.Tensor) => tf.sqrt(segmentSums(tf.square(x) as tf.Tensor1D, layout));
@@ -75,7 +69,7 @@ export class FusedLarsOptimizer extends LarsSettings {
       const rate = tf.mul(tf.where(tf.cast(layout.adapts, 'bool'), trust, tf.onesLike(trust)), this.learningRate);
       const next = tf.add(tf.mul(this.velocity, this.momentum), tf.mul(gradient, tf.gather(rate, layout.segmentIds)));
       this.velocity.assign(next);
-      tf.split(tf.sub(value, next), layout.sizes).forEach((part, i) => variables[i]!.assign(part.reshape(layout.shapes[i]!)));
+      layout.flat.assign(variables, tf.sub(value, next));
     });
     this.incrementIterations();
   }
@@ -91,8 +85,9 @@ export class FusedLarsOptimizer extends LarsSettings {
   override async getWeights(): Promise<NamedTensor[]> {
     const iterations = await this.saveIterations();
     if (!this.layout || !this.velocity) return [iterations];
-    const { sizes, shapes } = this.layout;
-    const parts = tf.tidy(() => tf.split(this.velocity!, sizes).map((part, i) => part.reshape(shapes[i]!)));
+    const { flat } = this.layout;
+    const velocity = this.velocity;
+    const parts = tf.tidy(() => flat.parts(velocity));
     return [iterations, ...parts.map((tensor, i) => ({ name: `momentum_${i}`, tensor }))];
   }
 
@@ -103,7 +98,7 @@ export class FusedLarsOptimizer extends LarsSettings {
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
     this.dispose();
-    if (rest.length > 0) this.velocity = tf.tidy(() => tf.concat(rest.map(({ tensor }) => tensor.reshape([-1]))).variable(false));
+    if (rest.length > 0) this.velocity = tf.tidy(() => flatConcat(rest.map(({ tensor }) => tensor)).variable(false));
     tf.dispose(rest.map(({ tensor }) => tensor));
   }
 }

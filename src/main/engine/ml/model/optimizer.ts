@@ -3,14 +3,12 @@
  * batches. Both expose a settable learning rate so the schedule can change it every step.
  */
 import * as tf from '@tensorflow/tfjs';
+import { namedGradients, type NamedTensor } from './flat-variables';
 import { FusedAdamOptimizer } from './fused-adam';
 import { FusedLarsOptimizer } from './fused-lars';
 import { LarsSettings, isExcludedFromLars } from './lars-rules';
 
 export type OptimizerKind = 'adam' | 'lars';
-
-/** tfjs-core's NamedTensor, which @tensorflow/tfjs does not re-export. */
-type NamedTensor = { name: string; tensor: tf.Tensor };
 
 /**
  * SimCLR's LARS: g ← g + wd·w; lr' = lr·η‖w‖/‖g‖ (1 when a norm is 0); v ← m·v + lr'·g; w ← w − v.
@@ -24,10 +22,7 @@ export class LarsOptimizer extends LarsSettings {
   private momenta: tf.Variable[] = [];
 
   applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
-    const named = Array.isArray(variableGradients)
-      ? variableGradients
-      : Object.keys(variableGradients).map((name) => ({ name, tensor: variableGradients[name] }));
-    named.forEach(({ name, tensor: grad }, i) => {
+    namedGradients(variableGradients).forEach(({ name, tensor: grad }, i) => {
       if (grad == null) return;
       const variable = tf.engine().registeredVariables[name];
       this.momenta[i] ??= tf.tidy(() => tf.variable(tf.zerosLike(variable), false));
